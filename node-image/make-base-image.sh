@@ -5,7 +5,9 @@
 # CI takes); users with a registry can use the default base instead.
 #
 # Usage: make-base-image.sh [IMAGE] [MIRROR]
-#   IMAGE   tag for the result          (default: devk/base:trixie)
+#   IMAGE   tag for the result          (default: devk/base:trixie); the same
+#           root filesystem plus a C toolchain is tagged IMAGE-toolchain, for
+#           compiling devk's pause program offline
 #   MIRROR  a Debian mirror (or a local one for air-gapped sites)
 #           (default: http://deb.debian.org/debian)
 #
@@ -28,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-packages=$(grep -v '^#' "$here/packages.txt" | tr '\n' ',' | sed 's/,,*/,/g; s/,$//')
+packages=$(grep -v '^#' "$here/build/packages.txt" | tr '\n' ',' | sed 's/,,*/,/g; s/,$//')
 echo "debootstrap $suite from $mirror"
 debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 40 "$work/debootstrap.log" >&2
@@ -51,7 +53,7 @@ PIN
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 mount -t proc proc "$rootfs/proc"
 echo "installing the container runtime from $runtime_suite"
-runtime_packages=$(grep -v '^#' "$here/runtime-packages.txt" | tr '\n' ' ')
+runtime_packages=$(grep -v '^#' "$here/build/runtime-packages.txt" | tr '\n' ' ')
 chroot "$rootfs" /bin/sh -c "
   set -e
   export DEBIAN_FRONTEND=noninteractive
@@ -72,9 +74,29 @@ rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* \
 : >"$rootfs/etc/machine-id"
 : >"$rootfs/etc/resolv.conf"
 
+import() {
+  tar -C "$rootfs" --numeric-owner -c . | docker import \
+    --change 'CMD ["/sbin/init"]' \
+    --change 'ENV container=docker' \
+    - "$1" >/dev/null
+  echo "$1: $(docker image inspect --format '{{.Size}}' "$1") bytes"
+}
 echo "importing as $image"
-tar -C "$rootfs" --numeric-owner -c . | docker import \
-  --change 'CMD ["/sbin/init"]' \
-  --change 'ENV container=docker' \
-  - "$image" >/dev/null
-docker image inspect --format '{{.Id}} {{.Size}}' "$image"
+import "$image"
+
+echo "adding a C toolchain for $image-toolchain"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+toolchain_packages=$(grep -v '^#' "$here/build/toolchain-packages.txt" | tr '\n' ' ')
+chroot "$rootfs" /bin/sh -c "
+  set -e
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o Acquire::Check-Valid-Until=false update -qq
+  apt-get install -y -qq --no-install-recommends $toolchain_packages
+  apt-get clean
+  rm -rf /var/lib/apt/lists/*
+" >"$work/toolchain.log" 2>&1 || {
+  tail -n 40 "$work/toolchain.log" >&2
+  exit 1
+}
+: >"$rootfs/etc/resolv.conf"
+import "$image-toolchain"

@@ -10,6 +10,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    NodeImage(#[from] crate::nodeimage::NodeImageError),
+    /// A command-line usage problem the parser could not catch.
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+    /// Ctrl-C or SIGTERM: what was created has been removed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl Error {
@@ -17,6 +27,27 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Config(e) => e.hint(),
+            Error::Engine(e) => e.hint(),
+            Error::NodeImage(e) => e.hint(),
+            Error::Usage { hint, .. } => hint.clone(),
+            Error::Interrupted => None,
+        }
+    }
+
+    /// The process exit code for this error: 130 for an interrupt (as
+    /// shells report SIGINT), 2 for usage errors, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Interrupted => 130,
+            Error::Usage { .. } | Error::Config(_) => 2,
+            _ => 1,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>, hint: Option<&str>) -> Error {
+        Error::Usage {
+            message: message.into(),
+            hint: hint.map(str::to_string),
         }
     }
 }

@@ -15,8 +15,10 @@ pub mod error;
 pub mod kube;
 pub mod kubeconfig;
 pub mod network;
+pub mod nodeimage;
 pub mod pki;
 pub mod testing;
+pub mod tls;
 pub mod ui;
 
 pub use error::{Error, Result};

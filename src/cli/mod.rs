@@ -1,1 +1,55 @@
-//! cli
+//! The command line: clap definitions and one module per command. Commands
+//! parse, call the library, and print; the logic lives elsewhere.
+
+mod build;
+mod completion;
+mod version;
+
+use clap::{Parser, Subcommand};
+
+use crate::ui::Ui;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "devk",
+    version,
+    about = "Local Kubernetes clusters in containers, and a test runner for your manifests",
+    long_about = "devk creates single- or multi-node Kubernetes clusters whose nodes are Docker \
+                  containers running the real upstream components, merges a kubeconfig so kubectl \
+                  works at once, and runs directories of manifests as tests (`devk test`).",
+    after_help = "Examples:\n  devk create                     one node, context devk-devk\n  \
+                  devk create --config dev.yaml   the cluster a config file describes\n  \
+                  devk test ./deploy --ephemeral  create, test, delete\n  \
+                  devk delete                     remove the cluster and its kubeconfig entry"
+)]
+pub struct Cli {
+    /// More output (step details, engine output).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build images devk uses.
+    #[command(subcommand)]
+    Build(build::BuildCommand),
+    /// Print devk's version and what it builds by default.
+    Version(version::Args),
+    /// Print a shell completion script.
+    Completion(completion::Args),
+}
+
+/// Run a parsed command line; the exit code on success.
+pub async fn run(cli: Cli) -> crate::Result<u8> {
+    let ui = Ui::detect(cli.quiet, cli.verbose);
+    match cli.command {
+        Command::Build(cmd) => build::run(cmd, &ui).await,
+        Command::Version(args) => version::run(args),
+        Command::Completion(args) => completion::run(args),
+    }
+}

@@ -109,7 +109,9 @@ pub fn component_kubeconfig(
         current_context: &context,
         preferences: Preferences {},
     };
-    serde_saphyr::to_string(&doc).map_err(|e| PkiError::RenderKubeconfig {
+    // Long base64 values stay plain one-line scalars, as kubectl writes them.
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    serde_saphyr::to_string_with_options(&doc, options).map_err(|e| PkiError::RenderKubeconfig {
         user: user.to_string(),
         message: e.to_string(),
     })
@@ -128,7 +130,11 @@ mod tests {
     fn parses_back_with_the_right_fields() {
         let client = CertKey {
             cert_pem: "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n".into(),
-            key_pem: "-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n".into(),
+            // Long enough that its base64 would be folded if block scalars were allowed.
+            key_pem: format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                "S0VZ".repeat(40)
+            ),
         };
         let ca = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
         // A user name with a colon and a port in the URL: both must survive YAML.
@@ -141,6 +147,15 @@ mod tests {
         )
         .unwrap();
         let doc: Value = serde_saphyr::from_str(&text).unwrap();
+        let data_line = text
+            .lines()
+            .find(|l| l.contains("client-key-data:"))
+            .unwrap();
+        assert_eq!(
+            data_line.trim(),
+            format!("client-key-data: {}", STANDARD.encode(&client.key_pem)),
+            "data on one line: {text}"
+        );
         assert_eq!(doc["apiVersion"], "v1");
         assert_eq!(doc["kind"], "Config");
         assert_eq!(doc["current-context"], "system:kube-scheduler@dev");

@@ -1005,3 +1005,82 @@ kubernetes:
         problems[5].message
     );
 }
+
+const DOCS: &str = include_str!("../../docs/config.md");
+
+/// The fenced blocks of `lang` in docs/config.md.
+fn doc_blocks(lang: &str) -> Vec<String> {
+    let fence = format!("```{lang}\n");
+    DOCS.split(&fence)
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Every YAML example in docs/config.md loads, with its relative hostPaths
+/// resolved next to the file.
+#[test]
+fn docs_examples_load() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["src", "data"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    let examples = doc_blocks("yaml");
+    assert!(examples.len() >= 3, "{}", examples.len());
+    for example in &examples {
+        let path = dir.path().join("dev.yaml");
+        std::fs::write(&path, example).unwrap();
+        let cluster = load_file(&path, None).unwrap_or_else(|err| panic!("{err}\n{example}"));
+        for mount in cluster.nodes.iter().flat_map(|n| &n.extra_mounts) {
+            assert!(mount.host_path.starts_with(dir.path()), "{mount:?}");
+        }
+    }
+}
+
+/// The error messages shown in docs/config.md are the ones devk prints.
+#[test]
+fn docs_error_examples_are_real() {
+    let type_error =
+        load_devk("nodes:\n- role: control-plane\n  extraPortMappings:\n  - containerPort: http\n")
+            .unwrap_err();
+    let invalid = load_devk(
+        "nodes:\n- extraPortMappings:\n  - {containerPort: 80, hostPort: 8080}\n- role: worker\n  extraPortMappings:\n  - {containerPort: 80, hostPort: 8080, listenAddress: 127.0.0.1}\nnetworking:\n  podSubnet: 10.244.1.0/16\n",
+    )
+    .unwrap_err();
+    let kind = load(
+        &dev_yaml(),
+        &format!("{KIND_HEADER}kubeadmConfigPatches: []\n"),
+        None,
+    )
+    .unwrap_err();
+    let texts = doc_blocks("text");
+    for err in [type_error, invalid, kind] {
+        let shown = format!("{err}\n");
+        assert!(
+            texts.contains(&shown),
+            "docs/config.md does not show:\n{shown}"
+        );
+    }
+}
+
+/// The owned-flags table in docs/config.md lists exactly what is enforced.
+#[test]
+fn docs_list_every_owned_flag() {
+    for component in Component::ALL {
+        let row = DOCS
+            .lines()
+            .find(|line| line.starts_with(&format!("| {} | `", component.field_name())))
+            .unwrap_or_else(|| panic!("no owned-flags row for {}", component.field_name()));
+        let listed = row.matches('`').count() / 2;
+        let flags = owned_flags(component);
+        for flag in flags {
+            let shown = match flag.instead {
+                Some(field) => format!("`{}` (use `{field}`)", flag.name),
+                None => format!("`{}`", flag.name),
+            };
+            assert!(row.contains(&shown), "{shown} missing from: {row}");
+        }
+        let fields_mentioned = flags.iter().filter(|f| f.instead.is_some()).count();
+        assert_eq!(listed, flags.len() + fields_mentioned, "{row}");
+    }
+}

@@ -31,10 +31,7 @@ const API_SERVER: &[OwnedFlag] = &[
     owned("etcd-servers", None),
     owned("feature-gates", FEATURE_GATES),
     owned("runtime-config", Some("kubernetes.runtimeConfig")),
-    owned(
-        "secure-port",
-        Some("networking.apiServerPort (the host side)"),
-    ),
+    owned("secure-port", None),
     owned("service-account-issuer", None),
     owned("service-account-key-file", None),
     owned("service-account-signing-key-file", None),

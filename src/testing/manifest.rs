@@ -227,6 +227,17 @@ fn check_object(value: &Value, rule: NameRule) -> Result<(), String> {
             }
         }
     }
+    for field in ["name", "generateName", "namespace"] {
+        if let Some(v) = value.pointer(&format!("/metadata/{field}"))
+            && !v.is_string()
+            && !v.is_null()
+        {
+            return Err(format!(
+                "metadata.{field} must be a string, found {} ({v}); quote it in the YAML",
+                type_name(v)
+            ));
+        }
+    }
     // kuttl's TestStep/TestAssert/TestSuite carry no name.
     let is_kuttl = str_at(value, "/apiVersion").is_some_and(|v| v.starts_with("kuttl.dev/"));
     let named = ["name", "generateName"].iter().any(|f| {

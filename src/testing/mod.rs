@@ -6,10 +6,13 @@
 //! [`crate::kube::readiness`]. The runner that talks to a cluster builds on
 //! these; nothing here does I/O beyond reading test files.
 
+pub mod discovery;
 pub mod duration;
 pub mod error;
+pub mod kuttl;
 pub mod manifest;
 pub mod matcher;
 pub mod namespace;
+pub mod suite_file;
 
 pub use error::TestingError;

@@ -73,10 +73,16 @@ fn to_config_error(
             "the config has more than one YAML document; devk reads one Cluster per file"
                 .to_string()
         }
-        serde_saphyr::Error::Unexpected { .. } if path.is_none() && line <= 1 => {
+        serde_saphyr::Error::Unexpected { .. } if path.is_none() => {
             "the cluster config must be a YAML mapping (apiVersion: ..., kind: Cluster, ...)"
                 .to_string()
         }
+        serde_saphyr::Error::Unexpected { expected, .. } => match *expected {
+            "mapping start" => "expected a mapping (`field: value` lines)".to_string(),
+            "sequence start" => "expected a list (one `- ` item per entry)".to_string(),
+            "string scalar" => "expected a string".to_string(),
+            other => format!("expected {other}"),
+        },
         other => sanitize(&UserMessageFormatter.format_message(other)),
     };
     ConfigError::Syntax {

@@ -32,7 +32,10 @@ fn to_config_error(
     let err = err.without_snippet();
     // serde_path_to_error writes "." for the root and "?" for unknown
     // segments. A YAML syntax error is about the text, not a field: no path.
-    let path = field_path.filter(|path| path != "." && path != "?" && !is_yaml_syntax(err));
+    // Paths hold map keys from the file: sanitized like messages.
+    let path = field_path
+        .filter(|path| path != "." && path != "?" && !is_yaml_syntax(err))
+        .map(|path| sanitize(&path));
     let (line, mut column) = err
         .location()
         .map(|location| (location.line(), location.column()))
@@ -46,8 +49,8 @@ fn to_config_error(
                 source_name: source_name.to_string(),
                 line,
                 column,
-                path: path.unwrap_or_else(|| field.clone()),
-                field: field.clone(),
+                path: path.unwrap_or_else(|| sanitize(field)),
+                field: sanitize(field),
                 expected: expected.clone(),
             };
         }

@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde_saphyr::{MessageFormatter, UserMessageFormatter};
 
-use super::error::ConfigError;
+use super::error::{ConfigError, sanitize};
 
 /// Deserialize one YAML document of `text`; `source_name` is only for messages.
 pub(crate) fn from_str<T: DeserializeOwned>(
@@ -136,20 +136,6 @@ fn value_column_after_key(text: &str, line: u64, column: u64, key: &str) -> Opti
     Some(column + u64::try_from(offset).ok()?)
 }
 
-/// Control characters from the input must not reach a terminal raw.
-fn sanitize(message: &str) -> String {
-    message
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,10 +161,5 @@ mod tests {
         );
         assert_eq!(leaf_key("name"), Some("name"));
         assert_eq!(leaf_key("nodes[0]"), None);
-    }
-
-    #[test]
-    fn sanitize_escapes_control_characters() {
-        assert_eq!(sanitize("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
     }
 }

@@ -81,11 +81,15 @@ fn malformed_documents_table() {
         ),
         (
             "kubernetes:\n  extraArgs:\n    apiServer:\n      v: [4]\n",
-            "dev.yaml:6:10: kubernetes.extraArgs.apiServer.v: expected string scalar",
+            "dev.yaml:6:10: kubernetes.extraArgs.apiServer.v: expected a string",
         ),
         (
             "nodes:\n  role: worker\n",
-            "dev.yaml:4:3: nodes: expected sequence start",
+            "dev.yaml:4:3: nodes: expected a list (one `- ` item per entry)",
+        ),
+        (
+            "nodes:\n- worker\n",
+            "dev.yaml:4:3: nodes[0]: expected a mapping (`field: value` lines)",
         ),
         (
             "name: a\nname: b\n",
@@ -133,11 +137,20 @@ fn broken_yaml_has_location_but_no_field_path() {
 
 #[test]
 fn a_document_that_is_not_a_mapping_says_so() {
-    let err = load(&dev_yaml(), "- apiVersion: devk.dev/v1alpha1\n", None).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "dev.yaml:1:1: the cluster config must be a YAML mapping (apiVersion: ..., kind: Cluster, ...)"
-    );
+    let cases = [
+        ("- apiVersion: devk.dev/v1alpha1\n", "1:1"),
+        ("hello\n", "1:1"),
+        ("# a comment\n\n[]\n", "3:1"),
+    ];
+    for (text, at) in cases {
+        let err = load(&dev_yaml(), text, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "dev.yaml:{at}: the cluster config must be a YAML mapping (apiVersion: ..., kind: Cluster, ...)"
+            )
+        );
+    }
 }
 
 /// Unknown fields at every level: the error carries the full path, the

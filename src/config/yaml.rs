@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde_saphyr::{MessageFormatter, UserMessageFormatter};
 
-use super::error::ConfigError;
+use super::error::{ConfigError, sanitize};
 
 /// Deserialize one YAML document of `text`; `source_name` is only for messages.
 pub(crate) fn from_str<T: DeserializeOwned>(
@@ -32,7 +32,10 @@ fn to_config_error(
     let err = err.without_snippet();
     // serde_path_to_error writes "." for the root and "?" for unknown
     // segments. A YAML syntax error is about the text, not a field: no path.
-    let path = field_path.filter(|path| path != "." && path != "?" && !is_yaml_syntax(err));
+    // Paths hold map keys from the file: sanitized like messages.
+    let path = field_path
+        .filter(|path| path != "." && path != "?" && !is_yaml_syntax(err))
+        .map(|path| sanitize(&path));
     let (line, mut column) = err
         .location()
         .map(|location| (location.line(), location.column()))
@@ -46,8 +49,8 @@ fn to_config_error(
                 source_name: source_name.to_string(),
                 line,
                 column,
-                path: path.unwrap_or_else(|| field.clone()),
-                field: field.clone(),
+                path: path.unwrap_or_else(|| sanitize(field)),
+                field: sanitize(field),
                 expected: expected.clone(),
             };
         }
@@ -73,10 +76,16 @@ fn to_config_error(
             "the config has more than one YAML document; devk reads one Cluster per file"
                 .to_string()
         }
-        serde_saphyr::Error::Unexpected { .. } if path.is_none() && line <= 1 => {
+        serde_saphyr::Error::Unexpected { .. } if path.is_none() => {
             "the cluster config must be a YAML mapping (apiVersion: ..., kind: Cluster, ...)"
                 .to_string()
         }
+        serde_saphyr::Error::Unexpected { expected, .. } => match *expected {
+            "mapping start" => "expected a mapping (`field: value` lines)".to_string(),
+            "sequence start" => "expected a list (one `- ` item per entry)".to_string(),
+            "string scalar" => "expected a string".to_string(),
+            other => format!("expected {other}"),
+        },
         other => sanitize(&UserMessageFormatter.format_message(other)),
     };
     ConfigError::Syntax {
@@ -127,20 +136,6 @@ fn value_column_after_key(text: &str, line: u64, column: u64, key: &str) -> Opti
     Some(column + u64::try_from(offset).ok()?)
 }
 
-/// Control characters from the input must not reach a terminal raw.
-fn sanitize(message: &str) -> String {
-    message
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,10 +161,5 @@ mod tests {
         );
         assert_eq!(leaf_key("name"), Some("name"));
         assert_eq!(leaf_key("nodes[0]"), None);
-    }
-
-    #[test]
-    fn sanitize_escapes_control_characters() {
-        assert_eq!(sanitize("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
     }
 }

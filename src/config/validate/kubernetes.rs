@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::error::Problem;
+use super::super::error::{Problem, sanitize};
 use super::super::model::{Component, Kubernetes};
 
 /// A flag devk sets on a component; `instead` is the config field that
@@ -105,13 +105,13 @@ pub(super) fn check(kubernetes: &Kubernetes, problems: &mut Vec<Problem>) {
     for name in kubernetes.feature_gates.keys() {
         if !is_feature_gate_name(name) {
             problems.push(Problem::new(
-                format!("kubernetes.featureGates.{name}"),
+                format!("kubernetes.featureGates.{}", sanitize(name)),
                 "feature gate names are CamelCase identifiers, such as InPlacePodVerticalScaling",
             ));
         }
     }
     for (key, value) in &kubernetes.runtime_config {
-        let path = format!("kubernetes.runtimeConfig.{key}");
+        let path = format!("kubernetes.runtimeConfig.{}", sanitize(key));
         if key.is_empty() || key.contains([',', '=']) || key.contains(char::is_whitespace) {
             problems.push(Problem::new(
                 path,
@@ -132,7 +132,11 @@ pub(super) fn check(kubernetes: &Kubernetes, problems: &mut Vec<Problem>) {
 
 fn check_args(component: Component, args: &BTreeMap<String, String>, problems: &mut Vec<Problem>) {
     for flag in args.keys() {
-        let path = format!("kubernetes.extraArgs.{}.{flag}", component.field_name());
+        let path = format!(
+            "kubernetes.extraArgs.{}.{}",
+            component.field_name(),
+            sanitize(flag)
+        );
         let bare = flag.trim_start_matches('-');
         if bare.len() != flag.len() {
             problems.push(Problem::new(

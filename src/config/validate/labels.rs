@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::error::Problem;
+use super::super::error::{Problem, sanitize};
 
 const MAX_NAME_LEN: usize = 63;
 const MAX_PREFIX_LEN: usize = 253;
@@ -12,7 +12,7 @@ const ALLOWED_RESERVED_PREFIXES: [&str; 2] = ["node-role.kubernetes.io", "node.k
 
 pub(super) fn check(labels: &BTreeMap<String, String>, at: &str, problems: &mut Vec<Problem>) {
     for (key, value) in labels {
-        let path = format!("{at}.{key}");
+        let path = format!("{at}.{}", sanitize(key));
         if let Err(message) = validate_label_key(key) {
             problems.push(Problem::new(&path, message));
         } else if let Err(message) = validate_label_value(value) {

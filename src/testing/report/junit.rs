@@ -18,10 +18,10 @@ pub fn junit_report(result: &SuiteResult) -> Report {
     suite.set_time(result.duration);
     let mut report = Report::new(JUNIT_SUITE_NAME);
     report.set_time(result.duration);
+    // The timestamp goes on the testsuite only: most JUnit schemas do not
+    // declare one on testsuites.
     if let Some(started) = result.started {
-        let timestamp = chrono::DateTime::<chrono::Utc>::from(started);
-        suite.set_timestamp(timestamp);
-        report.set_timestamp(timestamp);
+        suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(started));
     }
     for test in &result.tests {
         suite.add_test_case(test_case(test));
@@ -109,6 +109,7 @@ mod tests {
             (3, 1, 1, 0)
         );
         assert!(suite.timestamp.is_some() && suite.time.is_some());
+        assert!(report.timestamp.is_none());
         let cases: Vec<(&str, Option<&str>)> = suite
             .test_cases
             .iter()

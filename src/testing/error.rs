@@ -60,6 +60,12 @@ pub enum TestingError {
     #[error("invalid --filter pattern {pattern:?}: {message}")]
     Filter { pattern: String, message: String },
 
+    #[error("cannot write the {format} report: {message}")]
+    Report {
+        format: &'static str,
+        message: String,
+    },
+
     #[error("invalid duration {value:?}: {message}")]
     Duration { value: String, message: String },
 }
@@ -92,6 +98,7 @@ impl TestingError {
                 "--filter takes a regular expression matched against test names, e.g. '^smoke-'"
                     .to_string(),
             ),
+            TestingError::Report { .. } => None,
             TestingError::Duration { .. } => {
                 Some("write a duration with a unit, like 90s, 2m or 1h30m".to_string())
             }

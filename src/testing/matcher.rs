@@ -10,13 +10,14 @@ use std::fmt;
 use serde_json::Value;
 
 /// One field where the live object is not what was expected.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Difference {
     /// `status.readyReplicas`, `spec.template.spec.containers[0].image`,
     /// `metadata.labels["app.kubernetes.io/name"]`.
     pub path: String,
     pub expected: Value,
-    /// `None` when the live object has no such field.
+    /// `None` when the live object has no such field (left out of JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen: Option<Value>,
 }
 

@@ -13,6 +13,7 @@ pub mod kuttl;
 pub mod manifest;
 pub mod matcher;
 pub mod namespace;
+pub mod report;
 pub mod suite_file;
 
 pub use error::TestingError;

@@ -14,6 +14,10 @@ pub enum Error {
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
     NodeImage(#[from] crate::nodeimage::NodeImageError),
+    #[error(transparent)]
+    Kube(#[from] crate::kube::KubeError),
+    #[error(transparent)]
+    Testing(#[from] crate::testing::TestingError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
     Usage { message: String, hint: Option<String> },
@@ -29,6 +33,8 @@ impl Error {
             Error::Config(e) => e.hint(),
             Error::Engine(e) => e.hint(),
             Error::NodeImage(e) => e.hint(),
+            Error::Kube(e) => e.hint(),
+            Error::Testing(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Interrupted => None,
         }

@@ -131,7 +131,7 @@ pub(super) fn check(kubernetes: &Kubernetes, problems: &mut Vec<Problem>) {
 }
 
 fn check_args(component: Component, args: &BTreeMap<String, String>, problems: &mut Vec<Problem>) {
-    for flag in args.keys() {
+    for (flag, value) in args {
         let path = format!(
             "kubernetes.extraArgs.{}.{}",
             component.field_name(),
@@ -147,6 +147,13 @@ fn check_args(component: Component, args: &BTreeMap<String, String>, problems: &
             problems.push(Problem::new(
                 path,
                 "a flag name cannot be empty or contain '=' or spaces; put the value in the map value (flag: value)",
+            ));
+        } else if value.contains(char::is_whitespace) {
+            // Flags reach the component through a systemd environment
+            // variable, which systemd splits on whitespace.
+            problems.push(Problem::new(
+                path,
+                "the value cannot contain spaces or newlines; use commas where the flag takes a list",
             ));
         } else if let Some(owned) = owned_flags(component)
             .iter()
@@ -278,6 +285,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn extra_arg_values_cannot_hold_whitespace() {
+        let args = BTreeMap::from([("audit-policy-file".to_string(), "/etc/a b".to_string())]);
+        let mut problems = Vec::new();
+        check_args(Component::ApiServer, &args, &mut problems);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, "kubernetes.extraArgs.apiServer.audit-policy-file");
+        assert!(problems[0].message.contains("cannot contain spaces"), "{}", problems[0].message);
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub enum Error {
     #[error(transparent)]
     Kube(#[from] crate::kube::KubeError),
     #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error(transparent)]
+    Kubeconfig(#[from] crate::kubeconfig::KubeconfigError),
+    #[error(transparent)]
     Testing(#[from] crate::testing::TestingError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
@@ -34,6 +38,8 @@ impl Error {
             Error::Engine(e) => e.hint(),
             Error::NodeImage(e) => e.hint(),
             Error::Kube(e) => e.hint(),
+            Error::Cluster(e) => e.hint(),
+            Error::Kubeconfig(e) => e.hint(),
             Error::Testing(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Interrupted => None,
@@ -45,6 +51,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Interrupted => 130,
+            Error::Cluster(e) if e.is_interrupted() => 130,
             Error::Usage { .. } | Error::Config(_) => 2,
             _ => 1,
         }

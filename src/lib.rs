@@ -17,6 +17,7 @@ pub mod kubeconfig;
 pub mod network;
 pub mod nodeimage;
 pub mod pki;
+pub mod signal;
 pub mod testing;
 pub mod tls;
 pub mod ui;

@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
 /// Library logs go to stderr: warnings by default, debug with -v, or
 /// whatever RUST_LOG says.
 fn init_tracing(verbose: bool) {
-    let default = if verbose { "devk=debug" } else { "warn" };
+    let default = if verbose { "devk=debug" } else { "devk=warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

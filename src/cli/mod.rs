@@ -2,7 +2,12 @@
 //! parse, call the library, and print; the logic lives elsewhere.
 
 mod build;
+mod common;
 mod completion;
+mod create;
+mod delete;
+mod get;
+mod list;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +40,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a cluster.
+    Create(create::Args),
+    /// Delete a cluster: nodes, volumes, network and kubeconfig entry.
+    Delete(delete::Args),
+    /// List clusters.
+    List(list::Args),
+    /// Show details of a cluster.
+    #[command(subcommand)]
+    Get(get::GetCommand),
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
@@ -48,6 +62,10 @@ pub enum Command {
 pub async fn run(cli: Cli) -> crate::Result<u8> {
     let ui = Ui::detect(cli.quiet, cli.verbose);
     match cli.command {
+        Command::Create(args) => create::run(args, &ui).await,
+        Command::Delete(args) => delete::run(args, &ui).await,
+        Command::List(args) => list::run(args).await,
+        Command::Get(cmd) => get::run(cmd).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
         Command::Version(args) => version::run(args),
         Command::Completion(args) => completion::run(args),

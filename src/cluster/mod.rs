@@ -2,4 +2,20 @@
 //! stop/start. Every object devk creates carries the cluster label, so
 //! nothing here needs a state file.
 
+mod addons;
+mod balancer;
+mod boot;
+mod create;
+mod delete;
+mod error;
+mod host_network;
+mod list;
+mod node_container;
 pub mod plan;
+pub mod wait;
+
+pub use create::{CreateOptions, CreateReport, Phase, SecurityChoice, create, default_image_name};
+pub use delete::{DeleteReport, delete};
+pub use error::ClusterError;
+pub use list::{ClusterSummary, NodeInfo, clusters, nodes, summarize};
+pub use node_container::{NODE_STOP_TIMEOUT_SECS, node_spec};

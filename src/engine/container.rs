@@ -178,7 +178,9 @@ impl ContainerSpec {
                         ipv4_address: Some(ip.to_string()),
                         ..Default::default()
                     }),
-                    aliases: Some(vec![self.hostname.clone()]),
+                    // Only user-defined networks know aliases.
+                    aliases: (!matches!(self.network.as_str(), "none" | "host" | "bridge" | "default"))
+                        .then(|| vec![self.hostname.clone()]),
                     ..Default::default()
                 },
             )])),

@@ -22,7 +22,7 @@ const DROPPED_CAPABILITIES: &[&str] = &["SYS_RESOURCE"];
 
 impl SecurityMode {
     pub(crate) fn apply(self, host: &mut HostConfig) {
-        let mut security_opt = vec![
+        let security_opt = vec![
             "seccomp=unconfined".to_string(),
             "apparmor=unconfined".to_string(),
         ];
@@ -31,7 +31,10 @@ impl SecurityMode {
             SecurityMode::Restricted => {
                 host.cap_add = Some(vec!["ALL".to_string()]);
                 host.cap_drop = Some(DROPPED_CAPABILITIES.iter().map(|c| c.to_string()).collect());
-                security_opt.push("systempaths=unconfined".to_string());
+                // The CLI's `systempaths=unconfined`: nothing masked or
+                // read-only under /proc and /sys.
+                host.masked_paths = Some(Vec::new());
+                host.readonly_paths = Some(Vec::new());
                 host.device_cgroup_rules = Some(vec!["a *:* rwm".to_string()]);
             }
         }
@@ -108,8 +111,9 @@ mod tests {
         assert_eq!(host.privileged, None);
         assert_eq!(host.cap_add.unwrap(), vec!["ALL"]);
         assert_eq!(host.cap_drop.unwrap(), vec!["SYS_RESOURCE"]);
+        assert_eq!(host.masked_paths, Some(vec![]));
+        assert_eq!(host.readonly_paths, Some(vec![]));
         let opts = host.security_opt.unwrap();
-        assert!(opts.contains(&"systempaths=unconfined".to_string()));
         assert!(opts.contains(&"seccomp=unconfined".to_string()));
         assert_eq!(host.device_cgroup_rules.unwrap(), vec!["a *:* rwm"]);
     }

@@ -24,7 +24,10 @@ pub enum Error {
     Testing(#[from] crate::testing::TestingError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
     /// Ctrl-C or SIGTERM: what was created has been removed.
     #[error("interrupted")]
     Interrupted,

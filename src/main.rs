@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
     init_tracing(cli.verbose);
     devk::tls::ensure_crypto_provider();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

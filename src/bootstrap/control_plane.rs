@@ -27,9 +27,15 @@ pub fn etcd(ctx: &NodeContext) -> Flags {
             "listen-client-urls",
             format!("https://127.0.0.1:{ETCD_CLIENT_PORT},https://{ip}:{ETCD_CLIENT_PORT}"),
         )
-        .set("advertise-client-urls", format!("https://{ip}:{ETCD_CLIENT_PORT}"))
+        .set(
+            "advertise-client-urls",
+            format!("https://{ip}:{ETCD_CLIENT_PORT}"),
+        )
         .set("listen-peer-urls", format!("https://{ip}:{ETCD_PEER_PORT}"))
-        .set("initial-advertise-peer-urls", format!("https://{ip}:{ETCD_PEER_PORT}"))
+        .set(
+            "initial-advertise-peer-urls",
+            format!("https://{ip}:{ETCD_PEER_PORT}"),
+        )
         .set("initial-cluster", initial_cluster.join(","))
         .set("initial-cluster-state", "new")
         .set("initial-cluster-token", format!("devk-{}", ctx.plan.name))
@@ -61,7 +67,10 @@ pub fn kube_apiserver(ctx: &NodeContext) -> Flags {
         .set("tls-private-key-file", API_SERVER_KEY)
         // Each API server talks to the etcd member on its own node; etcd
         // replicates between control planes.
-        .set("etcd-servers", format!("https://127.0.0.1:{ETCD_CLIENT_PORT}"))
+        .set(
+            "etcd-servers",
+            format!("https://127.0.0.1:{ETCD_CLIENT_PORT}"),
+        )
         .set("etcd-cafile", ETCD_CA_CERT)
         .set("etcd-certfile", API_SERVER_ETCD_CLIENT_CERT)
         .set("etcd-keyfile", API_SERVER_ETCD_CLIENT_KEY)
@@ -72,7 +81,10 @@ pub fn kube_apiserver(ctx: &NodeContext) -> Flags {
         .set("proxy-client-cert-file", FRONT_PROXY_CLIENT_CERT)
         .set("proxy-client-key-file", FRONT_PROXY_CLIENT_KEY)
         .set("requestheader-client-ca-file", FRONT_PROXY_CA_CERT)
-        .set("requestheader-allowed-names", crate::pki::identities::FRONT_PROXY_CLIENT)
+        .set(
+            "requestheader-allowed-names",
+            crate::pki::identities::FRONT_PROXY_CLIENT,
+        )
         .set("requestheader-extra-headers-prefix", "X-Remote-Extra-")
         .set("requestheader-group-headers", "X-Remote-Group")
         .set("requestheader-username-headers", "X-Remote-User")

@@ -24,7 +24,10 @@ impl Flags {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The user's extra arguments win over devk's defaults for the same flag.
@@ -43,13 +46,21 @@ impl Flags {
         }
         let mut all: Vec<String> = gates.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if let Some(existing) = self.get("feature-gates") {
-            all.extend(existing.split(',').filter(|s| !s.is_empty()).map(str::to_string));
+            all.extend(
+                existing
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
         }
         self.set("feature-gates", all.join(","))
     }
 
     pub fn args(&self) -> Vec<String> {
-        self.entries.iter().map(|(n, v)| format!("--{n}={v}")).collect()
+        self.entries
+            .iter()
+            .map(|(n, v)| format!("--{n}={v}"))
+            .collect()
     }
 
     /// The unit's environment file: `DEVK_ARGS=--a=1 --b=2`. systemd splits

@@ -54,7 +54,13 @@ pub fn units_for(role: Role, plan: &ClusterPlan) -> Vec<&'static str> {
         units.push("kube-proxy");
     }
     if role == Role::ControlPlane {
-        units.extend(["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "coredns"]);
+        units.extend([
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "coredns",
+        ]);
     }
     units
 }
@@ -70,7 +76,36 @@ fn json_file(path: &str, value: &serde_json::Value) -> FileEntry {
 }
 
 fn from_pki(files: Vec<pki::PkiFile>) -> impl Iterator<Item = FileEntry> {
-    files.into_iter().map(|f| FileEntry::new(f.path, f.contents, f.mode))
+    files
+        .into_iter()
+        .map(|f| FileEntry::new(f.path, f.contents, f.mode))
+}
+
+/// What every node needs to run containers at all, Kubernetes or not: the
+/// containerd config and the pod network's data.
+pub fn runtime_files(plan: &ClusterPlan, node: &NodePlan, host: &HostFacts) -> Vec<FileEntry> {
+    let mut files = vec![text(containerd::CONFIG_PATH, containerd::config(host))];
+
+    if !plan.disable_default_cni {
+        files.push(json_file(
+            network::CNI_CONFLIST_PATH,
+            &network::conflist(node.pod_cidr, POD_MTU),
+        ));
+    }
+    let peers: Vec<_> = if plan.disable_default_cni {
+        Vec::new()
+    } else {
+        plan.nodes.iter().map(|n| (n.ip, n.pod_cidr)).collect()
+    };
+    files.push(text(
+        network::ROUTES_PATH,
+        network::routes_batch(node.ip, &peers),
+    ));
+    files.push(text(
+        network::MASQUERADE_RULES_PATH,
+        network::masquerade_rules(plan.pod_subnet),
+    ));
+    files
 }
 
 /// The files of one node.
@@ -78,41 +113,47 @@ pub fn node_files(ctx: &NodeContext, pki: &ClusterPki) -> Result<Vec<FileEntry>,
     let node = ctx.node;
     let plan = ctx.plan;
     let is_cp = node.role == Role::ControlPlane;
-    let mut files = vec![text(containerd::CONFIG_PATH, containerd::config(ctx.host))];
-
-    if !plan.disable_default_cni {
-        files.push(json_file(network::CNI_CONFLIST_PATH, &network::conflist(node.pod_cidr, POD_MTU)));
-    }
-    let peers: Vec<_> = if plan.disable_default_cni {
-        Vec::new()
-    } else {
-        plan.nodes.iter().map(|n| (n.ip, n.pod_cidr)).collect()
-    };
-    files.push(text(network::ROUTES_PATH, network::routes_batch(node.ip, &peers)));
-    files.push(text(network::MASQUERADE_RULES_PATH, network::masquerade_rules(plan.pod_subnet)));
+    let mut files = runtime_files(plan, node, ctx.host);
 
     files.extend(from_pki(pki::node_files(pki, &node.name, is_cp)?));
     let servers = ApiServers {
         local: format!("https://{}:{API_SERVER_PORT}", node.ip),
         cluster: plan.api_server.internal_endpoint.clone(),
     };
-    files.extend(from_pki(pki::node_kubeconfigs(pki, &node.name, is_cp, &servers)?));
+    files.extend(from_pki(pki::node_kubeconfigs(
+        pki, &node.name, is_cp, &servers,
+    )?));
 
-    files.push(json_file(node_agents::KUBELET_CONFIG, &node_agents::kubelet_config(ctx)));
-    files.push(text(&env_path("kubelet"), node_agents::kubelet_flags(ctx).env_file()));
+    files.push(json_file(
+        node_agents::KUBELET_CONFIG,
+        &node_agents::kubelet_config(ctx),
+    ));
+    files.push(text(
+        &env_path("kubelet"),
+        node_agents::kubelet_flags(ctx).env_file(),
+    ));
     if let Some(config) = node_agents::kube_proxy_config(ctx) {
         files.push(json_file(node_agents::KUBE_PROXY_CONFIG, &config));
-        files.push(text(&env_path("kube-proxy"), node_agents::kube_proxy_flags(ctx).env_file()));
+        files.push(text(
+            &env_path("kube-proxy"),
+            node_agents::kube_proxy_flags(ctx).env_file(),
+        ));
     }
 
     if is_cp {
         files.push(text(&env_path("etcd"), control_plane::etcd(ctx).env_file()));
-        files.push(text(&env_path("kube-apiserver"), control_plane::kube_apiserver(ctx).env_file()));
+        files.push(text(
+            &env_path("kube-apiserver"),
+            control_plane::kube_apiserver(ctx).env_file(),
+        ));
         files.push(text(
             &env_path("kube-controller-manager"),
             control_plane::kube_controller_manager(ctx).env_file(),
         ));
-        files.push(text(&env_path("kube-scheduler"), control_plane::kube_scheduler(ctx).env_file()));
+        files.push(text(
+            &env_path("kube-scheduler"),
+            control_plane::kube_scheduler(ctx).env_file(),
+        ));
         files.push(text(coredns::COREFILE, coredns::corefile(ctx)));
         files.push(text(&env_path("coredns"), coredns::flags().env_file()));
     }

@@ -44,11 +44,31 @@ fn control_planes_run_every_component_and_workers_only_node_agents() {
     let files = files_for(&plan, V2_FREE);
     let cp = &files["dev-control-plane"];
     let worker = &files["dev-worker"];
-    for unit in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "coredns", "kubelet", "kube-proxy"] {
-        assert!(file(cp, &env_path(unit)).is_some(), "control plane lacks {unit}");
+    for unit in [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "coredns",
+        "kubelet",
+        "kube-proxy",
+    ] {
+        assert!(
+            file(cp, &env_path(unit)).is_some(),
+            "control plane lacks {unit}"
+        );
     }
-    for unit in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "coredns"] {
-        assert!(file(worker, &env_path(unit)).is_none(), "worker runs {unit}");
+    for unit in [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "coredns",
+    ] {
+        assert!(
+            file(worker, &env_path(unit)).is_none(),
+            "worker runs {unit}"
+        );
     }
     assert!(file(worker, &env_path("kubelet")).is_some());
     assert!(file(worker, crate::pki::paths::CA_KEY).is_none());
@@ -78,7 +98,10 @@ fn the_control_plane_is_tainted_only_when_there_are_workers() {
         serde_json::from_str(file(&files["dev-control-plane"], KUBELET_CONFIG).unwrap()).unwrap()
     };
     assert!(cfg(&alone).get("registerWithTaints").is_none());
-    assert_eq!(cfg(&with_workers)["registerWithTaints"][0]["key"], CONTROL_PLANE_TAINT_KEY);
+    assert_eq!(
+        cfg(&with_workers)["registerWithTaints"][0]["key"],
+        CONTROL_PLANE_TAINT_KEY
+    );
 }
 
 #[test]
@@ -87,19 +110,30 @@ fn etcd_members_list_every_control_plane() {
     let files = files_for(&plan, V2_FREE);
     let env = file(&files["dev-control-plane2"], &env_path("etcd")).unwrap();
     for cp in plan.control_planes() {
-        assert!(env.contains(&format!("{}=https://{}:2380", cp.name, cp.ip)), "{env}");
+        assert!(
+            env.contains(&format!("{}=https://{}:2380", cp.name, cp.ip)),
+            "{env}"
+        );
     }
     let apiserver = file(&files["dev-control-plane2"], &env_path("kube-apiserver")).unwrap();
     assert!(apiserver.contains(&format!("--advertise-address={}", plan.nodes[1].ip)));
     // Several control planes elect leaders.
-    let kcm = file(&files["dev-control-plane"], &env_path("kube-controller-manager")).unwrap();
+    let kcm = file(
+        &files["dev-control-plane"],
+        &env_path("kube-controller-manager"),
+    )
+    .unwrap();
     assert!(kcm.contains("--leader-elect=true"));
 }
 
 #[test]
 fn a_single_control_plane_does_not_wait_for_its_own_lease() {
     let files = files_for(&cluster_plan(&[Role::ControlPlane]), V2_FREE);
-    let kcm = file(&files["dev-control-plane"], &env_path("kube-controller-manager")).unwrap();
+    let kcm = file(
+        &files["dev-control-plane"],
+        &env_path("kube-controller-manager"),
+    )
+    .unwrap();
     assert!(kcm.contains("--leader-elect=false"));
     let sched = file(&files["dev-control-plane"], &env_path("kube-scheduler")).unwrap();
     assert!(sched.contains("--leader-elect=false"));
@@ -111,7 +145,10 @@ fn routes_point_at_the_other_nodes() {
     let files = files_for(&plan, V2_FREE);
     let routes = file(&files["dev-worker"], crate::network::ROUTES_PATH).unwrap();
     assert_eq!(routes.lines().count(), 2);
-    assert!(routes.contains(&format!("{} via {}", plan.nodes[0].pod_cidr, plan.nodes[0].ip)));
+    assert!(routes.contains(&format!(
+        "{} via {}",
+        plan.nodes[0].pod_cidr, plan.nodes[0].ip
+    )));
     assert!(!routes.contains(&plan.nodes[1].pod_cidr.to_string()));
 }
 
@@ -121,7 +158,10 @@ fn disabling_the_default_cni_writes_no_conflist_and_no_routes() {
     plan.disable_default_cni = true;
     let files = files_for(&plan, V2_FREE);
     assert!(file(&files["dev-worker"], crate::network::CNI_CONFLIST_PATH).is_none());
-    assert_eq!(file(&files["dev-worker"], crate::network::ROUTES_PATH), Some(""));
+    assert_eq!(
+        file(&files["dev-worker"], crate::network::ROUTES_PATH),
+        Some("")
+    );
 }
 
 #[test]
@@ -134,7 +174,8 @@ fn kube_proxy_mode_none_runs_no_kube_proxy() {
     plan.kube_proxy_mode = crate::config::KubeProxyMode::Nftables;
     let files = files_for(&plan, V2_FREE);
     let cfg: serde_json::Value =
-        serde_json::from_str(file(&files["dev-control-plane"], KUBE_PROXY_CONFIG).unwrap()).unwrap();
+        serde_json::from_str(file(&files["dev-control-plane"], KUBE_PROXY_CONFIG).unwrap())
+            .unwrap();
     assert_eq!(cfg["mode"], "nftables");
 }
 
@@ -145,7 +186,9 @@ fn extra_args_and_feature_gates_reach_the_flags() {
         .extra_args
         .api_server
         .insert("audit-log-maxage".into(), "3".into());
-    plan.kubernetes.feature_gates.insert("SomeGate".into(), true);
+    plan.kubernetes
+        .feature_gates
+        .insert("SomeGate".into(), true);
     let files = files_for(&plan, V2_FREE);
     let env = file(&files["dev-control-plane"], &env_path("kube-apiserver")).unwrap();
     assert!(env.contains("--audit-log-maxage=3"));

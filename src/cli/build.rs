@@ -72,7 +72,10 @@ pub(crate) async fn node_image_options(
         Some(dir) => BinarySource::Directory(dir),
         None => BinarySource::Release {
             version: KubeVersion::parse(&args.kubernetes_version).map_err(|m| {
-                crate::Error::usage(format!("--kubernetes-version: {m}"), Some("for example --kubernetes-version v1.36.2"))
+                crate::Error::usage(
+                    format!("--kubernetes-version: {m}"),
+                    Some("for example --kubernetes-version v1.36.2"),
+                )
             })?,
             source: args
                 .release_mirror
@@ -84,7 +87,9 @@ pub(crate) async fn node_image_options(
     let (default_base, default_toolchain) = nodeimage::default_base_images(engine).await?;
     let base_image = args.base_image.unwrap_or(default_base);
     let toolchain_image = args.toolchain_image.unwrap_or_else(|| {
-        if base_image == nodeimage::LOCAL_BASE_IMAGE || std::env::var_os("DEVK_BASE_IMAGE").is_some() {
+        if base_image == nodeimage::LOCAL_BASE_IMAGE
+            || std::env::var_os("DEVK_BASE_IMAGE").is_some()
+        {
             default_toolchain
         } else {
             base_image.clone()

@@ -14,8 +14,12 @@ pub struct NameArg {
 
 impl NameArg {
     pub fn resolve(&self) -> crate::Result<String> {
-        let name = self.name.clone().unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string());
-        crate::config::validate_name(&name).map_err(|m| crate::Error::usage(format!("--name {name:?}: {m}"), None))?;
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string());
+        crate::config::validate_name(&name)
+            .map_err(|m| crate::Error::usage(format!("--name {name:?}: {m}"), None))?;
         Ok(name)
     }
 }
@@ -47,5 +51,6 @@ pub fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
     if text.trim() == "0" {
         return Ok(std::time::Duration::ZERO);
     }
-    humantime::parse_duration(text).map_err(|e| format!("{text:?} is not a duration like 5m or 90s: {e}"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{text:?} is not a duration like 5m or 90s: {e}"))
 }

@@ -2,9 +2,11 @@ use clap::{Args as ClapArgs, CommandFactory};
 use clap_complete::Shell;
 
 #[derive(Debug, ClapArgs)]
-#[command(after_help = "Examples:\n  devk completion bash > /etc/bash_completion.d/devk\n  \
+#[command(
+    after_help = "Examples:\n  devk completion bash > /etc/bash_completion.d/devk\n  \
                         devk completion zsh > \"${fpath[1]}/_devk\"\n  \
-                        devk completion fish > ~/.config/fish/completions/devk.fish")]
+                        devk completion fish > ~/.config/fish/completions/devk.fish"
+)]
 pub struct Args {
     /// The shell: bash, zsh or fish.
     #[arg(value_parser = ["bash", "zsh", "fish"])]

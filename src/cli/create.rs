@@ -63,7 +63,10 @@ pub async fn run(args: Args, ui: &Ui) -> crate::Result<u8> {
             &PlanInputs {
                 subnets_in_use: engine.subnets_in_use().await?,
                 free_api_port: cluster.networking.api_server_port.unwrap_or(0),
-                default_image: args.image.clone().unwrap_or_else(cluster::default_image_name),
+                default_image: args
+                    .image
+                    .clone()
+                    .unwrap_or_else(cluster::default_image_name),
             },
         )
         .map_err(cluster::ClusterError::from)?;
@@ -122,7 +125,10 @@ pub async fn run(args: Args, ui: &Ui) -> crate::Result<u8> {
             format_duration(report.total)
         ));
     } else {
-        ui.info(format!("Cluster {name}: nodes started in {}", format_duration(report.total)));
+        ui.info(format!(
+            "Cluster {name}: nodes started in {}",
+            format_duration(report.total)
+        ));
     }
     Ok(0)
 }
@@ -136,8 +142,9 @@ fn load_config(args: &Args) -> crate::Result<config::Cluster> {
         }
         Some("-") => {
             let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| crate::Error::usage(format!("reading the config from stdin: {e}"), None))?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                crate::Error::usage(format!("reading the config from stdin: {e}"), None)
+            })?;
             config::load(&Source::Stdin, &text, name_override)?
         }
         Some(path) => config::load_file(std::path::Path::new(path), name_override)?,

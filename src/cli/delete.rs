@@ -8,8 +8,10 @@ use crate::engine::Engine;
 use crate::ui::Ui;
 
 #[derive(Debug, ClapArgs)]
-#[command(after_help = "Examples:\n  devk delete                 the cluster named devk\n  \
-                        devk delete --name ci-1\n  devk delete --all           every devk cluster")]
+#[command(
+    after_help = "Examples:\n  devk delete                 the cluster named devk\n  \
+                        devk delete --name ci-1\n  devk delete --all           every devk cluster"
+)]
 pub struct Args {
     #[command(flatten)]
     pub name: NameArg,
@@ -24,7 +26,11 @@ pub struct Args {
 pub async fn run(args: Args, ui: &Ui) -> crate::Result<u8> {
     let engine = Engine::connect().await?;
     let names = if args.all {
-        cluster::clusters(&engine).await?.into_iter().map(|c| c.name).collect()
+        cluster::clusters(&engine)
+            .await?
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     } else {
         vec![args.name.resolve()?]
     };

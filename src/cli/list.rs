@@ -19,7 +19,10 @@ pub async fn run(args: Args) -> crate::Result<u8> {
     } else if clusters.is_empty() {
         eprintln!("No devk clusters.");
     } else {
-        println!("{:<24} {:<9} {:>5} {:>14} {:>8}", "NAME", "STATE", "NODES", "CONTROL-PLANES", "WORKERS");
+        println!(
+            "{:<24} {:<9} {:>5} {:>14} {:>8}",
+            "NAME", "STATE", "NODES", "CONTROL-PLANES", "WORKERS"
+        );
         for c in clusters {
             println!(
                 "{:<24} {:<9} {:>5} {:>14} {:>8}",

@@ -21,7 +21,11 @@ pub const ENDPOINTSLICE_MANAGER: &str = "devk.dev";
 /// Every add-on object for the plan, in apply order.
 pub fn objects(plan: &ClusterPlan) -> Result<Vec<Value>, ClusterError> {
     let mut out = Vec::new();
-    for (name, text) in [("rbac.yaml", RBAC), ("storage.yaml", STORAGE), ("dns.yaml", DNS)] {
+    for (name, text) in [
+        ("rbac.yaml", RBAC),
+        ("storage.yaml", STORAGE),
+        ("dns.yaml", DNS),
+    ] {
         let text = text.replace("${DNS_SERVICE_IP}", &plan.dns_service_ip.to_string());
         for doc in split_documents(&text) {
             let value: Value = serde_saphyr::from_str(doc).map_err(|e| ClusterError::Node {
@@ -38,7 +42,9 @@ pub fn objects(plan: &ClusterPlan) -> Result<Vec<Value>, ClusterError> {
 }
 
 fn split_documents(text: &str) -> Vec<&str> {
-    text.split("\n---\n").filter(|d| !d.trim().is_empty()).collect()
+    text.split("\n---\n")
+        .filter(|d| !d.trim().is_empty())
+        .collect()
 }
 
 /// The kube-dns endpoints: CoreDNS on every control plane.
@@ -92,7 +98,11 @@ mod tests {
 
     fn ha_plan() -> ClusterPlan {
         let mut c = Cluster::default_named("dev");
-        c.nodes = vec![Node::new(Role::ControlPlane), Node::new(Role::ControlPlane), Node::new(Role::Worker)];
+        c.nodes = vec![
+            Node::new(Role::ControlPlane),
+            Node::new(Role::ControlPlane),
+            Node::new(Role::Worker),
+        ];
         plan(
             &c,
             &PlanInputs {
@@ -111,13 +121,23 @@ mod tests {
         let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
         assert_eq!(
             kinds,
-            vec!["ClusterRoleBinding", "ClusterRole", "ClusterRoleBinding", "StorageClass", "Service", "EndpointSlice"]
+            vec![
+                "ClusterRoleBinding",
+                "ClusterRole",
+                "ClusterRoleBinding",
+                "StorageClass",
+                "Service",
+                "EndpointSlice"
+            ]
         );
         let svc = objs.iter().find(|o| o["kind"] == "Service").unwrap();
         assert_eq!(svc["spec"]["clusterIP"], "10.96.0.10");
         assert!(svc["spec"].get("selector").is_none());
         let sc = objs.iter().find(|o| o["kind"] == "StorageClass").unwrap();
-        assert_eq!(sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"], "true");
+        assert_eq!(
+            sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"],
+            "true"
+        );
     }
 
     #[test]
@@ -132,7 +152,9 @@ mod tests {
             .collect();
         let cps: Vec<String> = p.control_planes().map(|c| c.ip.to_string()).collect();
         assert_eq!(addrs, cps);
-        let manager = slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"].as_str().unwrap();
+        let manager = slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"]
+            .as_str()
+            .unwrap();
         assert_ne!(manager, "endpointslice-controller.k8s.io");
         assert!(!manager.contains('/'));
     }

@@ -11,7 +11,10 @@ pub const CONFIG_PATH: &str = "/etc/devk/haproxy.cfg";
 pub fn haproxy_config(plan: &ClusterPlan) -> String {
     let mut servers = String::new();
     for cp in plan.control_planes() {
-        servers.push_str(&format!("  server {} {}:{API_SERVER_PORT}\n", cp.name, cp.ip));
+        servers.push_str(&format!(
+            "  server {} {}:{API_SERVER_PORT}\n",
+            cp.name, cp.ip
+        ));
     }
     format!(
         "# Written by devk: the API servers of cluster {name}.\n\
@@ -47,7 +50,11 @@ pub fn balancer_spec(plan: &ClusterPlan, balancer: &BalancerPlan, image: &str) -
 }
 
 pub fn balancer_files(plan: &ClusterPlan) -> Vec<FileEntry> {
-    vec![FileEntry::new(CONFIG_PATH, haproxy_config(plan).into_bytes(), 0o644)]
+    vec![FileEntry::new(
+        CONFIG_PATH,
+        haproxy_config(plan).into_bytes(),
+        0o644,
+    )]
 }
 
 #[cfg(test)]
@@ -59,7 +66,11 @@ mod tests {
     #[test]
     fn every_control_plane_is_a_checked_backend() {
         let mut c = Cluster::default_named("ha");
-        c.nodes = vec![Node::new(Role::ControlPlane), Node::new(Role::ControlPlane), Node::new(Role::Worker)];
+        c.nodes = vec![
+            Node::new(Role::ControlPlane),
+            Node::new(Role::ControlPlane),
+            Node::new(Role::Worker),
+        ];
         let p = plan(
             &c,
             &PlanInputs {

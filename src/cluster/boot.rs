@@ -10,10 +10,16 @@ use crate::engine::{ContainerState, Engine, EngineError};
 /// entrypoint has exec'ed systemd, `systemctl` cannot reach it; that is
 /// retried. A node that exits or does not come up in time fails with its
 /// journal or output.
-pub async fn wait_for_systemd(engine: &Engine, node: &str, timeout: Duration) -> Result<(), ClusterError> {
+pub async fn wait_for_systemd(
+    engine: &Engine,
+    node: &str,
+    timeout: Duration,
+) -> Result<(), ClusterError> {
     let started = Instant::now();
     loop {
-        let remaining = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(100));
+        let remaining = timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(100));
         let asked = tokio::time::timeout(
             remaining,
             engine.exec(node, &["systemctl", "is-system-running", "--wait"]),

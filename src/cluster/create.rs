@@ -38,7 +38,8 @@ pub struct CreateOptions {
     pub wait: Duration,
     pub kubeconfig: Option<PathBuf>,
     pub security: SecurityChoice,
-    /// False: boot the node containers only, no Kubernetes (lifecycle tests).
+    /// False: boot the node containers with their container runtime but no
+    /// Kubernetes (for testing devk itself).
     pub kubernetes: bool,
     /// How to build the default node image when it is absent; None: fail
     /// with a hint instead.
@@ -88,7 +89,11 @@ impl Timeline {
     }
 }
 
-pub async fn create(engine: &Engine, ui: &Ui, mut opts: CreateOptions) -> Result<CreateReport, ClusterError> {
+pub async fn create(
+    engine: &Engine,
+    ui: &Ui,
+    mut opts: CreateOptions,
+) -> Result<CreateReport, ClusterError> {
     let started = Instant::now();
     let name = opts.config.name.clone();
     let mut timeline = Timeline { phases: Vec::new() };
@@ -101,7 +106,9 @@ pub async fn create(engine: &Engine, ui: &Ui, mut opts: CreateOptions) -> Result
     ensure_absent(engine, &name).await?;
 
     let step = ui.step("Ensuring node image");
-    let default_image = ensure_images(engine, ui, &opts).await.map_err(ClusterError::in_step("ensuring the node image"))?;
+    let default_image = ensure_images(engine, ui, &opts)
+        .await
+        .map_err(ClusterError::in_step("ensuring the node image"))?;
     timeline.record("image", step.done());
 
     let created = tokio::select! {
@@ -110,7 +117,9 @@ pub async fn create(engine: &Engine, ui: &Ui, mut opts: CreateOptions) -> Result
     };
     match created {
         Ok((plan, security, kubeconfig_path)) => Ok(CreateReport {
-            context: kubeconfig_path.as_ref().map(|_| kubeconfig::entry_name(&name)),
+            context: kubeconfig_path
+                .as_ref()
+                .map(|_| kubeconfig::entry_name(&name)),
             plan,
             security,
             phases: timeline.phases,
@@ -139,16 +148,26 @@ pub async fn create(engine: &Engine, ui: &Ui, mut opts: CreateOptions) -> Result
 
 /// A cluster of this name must not exist: neither containers nor network.
 async fn ensure_absent(engine: &Engine, name: &str) -> Result<(), ClusterError> {
-    let containers = engine.list_containers(&labels::cluster_filter(Some(name))).await?;
-    let network = engine.network_exists(&super::plan::network_name(name)).await?;
+    let containers = engine
+        .list_containers(&labels::cluster_filter(Some(name)))
+        .await?;
+    let network = engine
+        .network_exists(&super::plan::network_name(name))
+        .await?;
     if !containers.is_empty() || network {
-        return Err(ClusterError::Exists { name: name.to_string() });
+        return Err(ClusterError::Exists {
+            name: name.to_string(),
+        });
     }
     Ok(())
 }
 
 /// Every node image must be present; the default one is built when absent.
-async fn ensure_images(engine: &Engine, ui: &Ui, opts: &CreateOptions) -> Result<String, ClusterError> {
+async fn ensure_images(
+    engine: &Engine,
+    ui: &Ui,
+    opts: &CreateOptions,
+) -> Result<String, ClusterError> {
     let default_image = default_image_name();
     let mut wanted: Vec<String> = opts
         .config
@@ -164,10 +183,17 @@ async fn ensure_images(engine: &Engine, ui: &Ui, opts: &CreateOptions) -> Result
         }
         match (&opts.build_default_image, image == &default_image) {
             (Some(build), true) => {
-                ui.info(format!("Node image {image} is not there yet: building it (once)"));
+                ui.info(format!(
+                    "Node image {image} is not there yet: building it (once)"
+                ));
                 nodeimage::build_node_image(engine, ui, build).await?;
             }
-            _ => return Err(EngineError::ImageMissing { image: image.clone() }.into()),
+            _ => {
+                return Err(EngineError::ImageMissing {
+                    image: image.clone(),
+                }
+                .into());
+            }
         }
     }
     Ok(default_image)
@@ -183,10 +209,13 @@ pub fn default_image_name() -> String {
 
 /// The Kubernetes version a node image carries, from its labels.
 async fn image_version(engine: &Engine, image: &str) -> Result<KubeVersion, ClusterError> {
-    let contents = nodeimage::image_contents(engine, image).await?.ok_or_else(|| ClusterError::Node {
-        what: format!("image {image}"),
-        message: "it carries no devk metadata: build node images with `devk build node-image`".to_string(),
-    })?;
+    let contents = nodeimage::image_contents(engine, image)
+        .await?
+        .ok_or_else(|| ClusterError::Node {
+            what: format!("image {image}"),
+            message: "it carries no devk metadata: build node images with `devk build node-image`"
+                .to_string(),
+        })?;
     KubeVersion::parse(&contents.kubernetes).map_err(|message| ClusterError::Node {
         what: format!("image {image}"),
         message,
@@ -203,14 +232,23 @@ async fn provision(
     timeline: &mut Timeline,
 ) -> Result<(ClusterPlan, SecurityMode, Option<PathBuf>), ClusterError> {
     let step = ui.step("Preparing nodes");
-    let plan_image = opts.config.nodes[0].image.clone().unwrap_or_else(|| default_image.to_string());
+    let plan_image = opts.config.nodes[0]
+        .image
+        .clone()
+        .unwrap_or_else(|| default_image.to_string());
     let (plan, security, host, admin_entry) = prepare(engine, opts, default_image, &plan_image)
         .await
         .map_err(ClusterError::in_step("preparing nodes"))?;
     timeline.record("prepare", step.done());
 
-    let step = ui.step(format!("Starting {} node{}", plan.nodes.len(), if plan.nodes.len() == 1 { "" } else { "s" }));
-    start_nodes(engine, &plan).await.map_err(ClusterError::in_step("starting nodes"))?;
+    let step = ui.step(format!(
+        "Starting {} node{}",
+        plan.nodes.len(),
+        if plan.nodes.len() == 1 { "" } else { "s" }
+    ));
+    start_nodes(engine, &plan)
+        .await
+        .map_err(ClusterError::in_step("starting nodes"))?;
     timeline.record("boot", step.done());
     tracing::debug!(?host, "host facts");
 
@@ -243,7 +281,8 @@ async fn provision(
 
     let step = ui.step("Writing kubeconfig");
     let target = kubeconfig::default_target(opts.kubeconfig.as_deref());
-    kubeconfig::merge_into_file(&target, &pki_admin, true).map_err(|e| ClusterError::in_step("writing kubeconfig")(e.into()))?;
+    kubeconfig::merge_into_file(&target, &pki_admin, true)
+        .map_err(|e| ClusterError::in_step("writing kubeconfig")(e.into()))?;
     timeline.record("kubeconfig", step.done());
 
     if !opts.wait.is_zero() {
@@ -254,7 +293,9 @@ async fn provision(
             .map_err(ClusterError::in_step("waiting for nodes"))?;
         timeline.record("ready", step.done());
         let step = ui.step("Waiting for DNS");
-        wait::dns(engine, &plan, deadline).await.map_err(ClusterError::in_step("waiting for DNS"))?;
+        wait::dns(engine, &plan, deadline)
+            .await
+            .map_err(ClusterError::in_step("waiting for DNS"))?;
         timeline.record("dns", step.done());
     }
     Ok((plan, security, Some(target)))
@@ -268,7 +309,15 @@ async fn prepare(
     opts: &CreateOptions,
     default_image: &str,
     probe_image: &str,
-) -> Result<(ClusterPlan, SecurityMode, HostFacts, Option<kubeconfig::Entry>), ClusterError> {
+) -> Result<
+    (
+        ClusterPlan,
+        SecurityMode,
+        HostFacts,
+        Option<kubeconfig::Entry>,
+    ),
+    ClusterError,
+> {
     let name = &opts.config.name;
     // Independent questions, asked at once.
     let probe_name = format!("{name}-devk-probe");
@@ -296,12 +345,14 @@ async fn prepare(
         attempt += 1;
         let mut in_use = engine.subnets_in_use().await?;
         in_use.extend(host_network::host_routes());
-        let free_api_port = host_network::free_port(opts.config.networking.api_server_address).map_err(|e| {
-            ClusterError::Node {
-                what: format!("finding a free port on {}", opts.config.networking.api_server_address),
+        let free_api_port = host_network::free_port(opts.config.networking.api_server_address)
+            .map_err(|e| ClusterError::Node {
+                what: format!(
+                    "finding a free port on {}",
+                    opts.config.networking.api_server_address
+                ),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let plan = plan(
             &opts.config,
             &PlanInputs {
@@ -332,7 +383,14 @@ async fn prepare(
             let (files, entry) = kubernetes_files(&plan, &host, version).await?;
             (files, Some(entry))
         }
-        None => (BTreeMap::new(), None),
+        // No Kubernetes: the nodes still get their container runtime.
+        None => (
+            plan.nodes
+                .iter()
+                .map(|n| (n.name.clone(), bootstrap::runtime_files(&plan, n, &host)))
+                .collect(),
+            None,
+        ),
     };
 
     let host_has_modules = std::path::Path::new("/lib/modules").is_dir();
@@ -342,7 +400,11 @@ async fn prepare(
         .map(|n| node_container::node_spec(&plan, n, security, host_has_modules))
         .collect();
     if let Some(b) = &plan.balancer {
-        specs.push(balancer::balancer_spec(&plan, b, &plan.primary_control_plane().image));
+        specs.push(balancer::balancer_spec(
+            &plan,
+            b,
+            &plan.primary_control_plane().image,
+        ));
         by_node.insert(b.name.clone(), balancer::balancer_files(&plan));
     }
     // Create every container and put its files in place, all at once.
@@ -365,12 +427,14 @@ async fn kubernetes_files(
 ) -> Result<(BTreeMap<String, Vec<FileEntry>>, kubeconfig::Entry), ClusterError> {
     // Certificates are CPU work: off the async threads.
     let plan_for_pki = plan.clone();
-    let pki = tokio::task::spawn_blocking(move || ClusterPki::generate(&bootstrap::pki_inputs(&plan_for_pki)))
-        .await
-        .map_err(|e| ClusterError::Node {
-            what: "generating certificates".to_string(),
-            message: e.to_string(),
-        })??;
+    let pki = tokio::task::spawn_blocking(move || {
+        ClusterPki::generate(&bootstrap::pki_inputs(&plan_for_pki))
+    })
+    .await
+    .map_err(|e| ClusterError::Node {
+        what: "generating certificates".to_string(),
+        message: e.to_string(),
+    })??;
     let files = bootstrap::cluster_files(plan, &pki, host, version)?;
     let entry = kubeconfig::Entry {
         name: kubeconfig::entry_name(&plan.name),

@@ -24,7 +24,11 @@ impl DeleteReport {
     }
 }
 
-pub async fn delete(engine: &Engine, name: &str, kubeconfig_path: Option<&Path>) -> Result<DeleteReport, ClusterError> {
+pub async fn delete(
+    engine: &Engine,
+    name: &str,
+    kubeconfig_path: Option<&Path>,
+) -> Result<DeleteReport, ClusterError> {
     let filter = labels::cluster_filter(Some(name));
     let containers = engine.list_containers(&filter).await?;
     let removals = containers.iter().map(|c| engine.remove_container(&c.name));

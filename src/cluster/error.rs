@@ -32,7 +32,9 @@ pub enum ClusterError {
     Kube(#[from] KubeError),
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
-    #[error("node {node} did not finish booting within {after}; its last journal lines:\n{journal}")]
+    #[error(
+        "node {node} did not finish booting within {after}; its last journal lines:\n{journal}"
+    )]
     BootTimeout {
         node: String,
         after: String,

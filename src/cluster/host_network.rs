@@ -15,7 +15,11 @@ pub fn host_routes() -> Vec<IpNet> {
 
 /// /proc/net/route: little-endian hex destination and mask per line.
 pub fn parse_proc_net_route(text: &str) -> Vec<IpNet> {
-    let hex = |s: &str| u32::from_str_radix(s, 16).ok().map(|v| Ipv4Addr::from(v.swap_bytes()));
+    let hex = |s: &str| {
+        u32::from_str_radix(s, 16)
+            .ok()
+            .map(|v| Ipv4Addr::from(v.swap_bytes()))
+    };
     text.lines()
         .skip(1)
         .filter_map(|line| {
@@ -26,7 +30,9 @@ pub fn parse_proc_net_route(text: &str) -> Vec<IpNet> {
             if prefix == 0 {
                 return None;
             }
-            Ipv4Net::new(dest, prefix).ok().map(|n| IpNet::V4(n.trunc()))
+            Ipv4Net::new(dest, prefix)
+                .ok()
+                .map(|n| IpNet::V4(n.trunc()))
         })
         .collect()
 }
@@ -47,7 +53,10 @@ mod tests {
                     eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
                     eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
                     docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n";
-        let routes: Vec<String> = parse_proc_net_route(text).iter().map(|n| n.to_string()).collect();
+        let routes: Vec<String> = parse_proc_net_route(text)
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         assert_eq!(routes, vec!["192.168.0.0/24", "172.17.0.0/16"]);
     }
 

@@ -31,7 +31,9 @@ pub struct ClusterSummary {
 
 /// Nodes (and balancers) of one cluster, or of every cluster.
 pub async fn nodes(engine: &Engine, cluster: Option<&str>) -> Result<Vec<NodeInfo>, ClusterError> {
-    let containers = engine.list_containers(&labels::cluster_filter(cluster)).await?;
+    let containers = engine
+        .list_containers(&labels::cluster_filter(cluster))
+        .await?;
     Ok(containers
         .into_iter()
         .filter_map(|c| {
@@ -61,8 +63,12 @@ pub fn summarize(nodes: &[NodeInfo]) -> Vec<ClusterSummary> {
     by_cluster
         .into_iter()
         .map(|(name, members)| {
-            let k8s_nodes: Vec<&&NodeInfo> = members.iter().filter(|n| n.role != "balancer").collect();
-            let running = members.iter().filter(|n| n.state == ContainerState::Running).count();
+            let k8s_nodes: Vec<&&NodeInfo> =
+                members.iter().filter(|n| n.role != "balancer").collect();
+            let running = members
+                .iter()
+                .filter(|n| n.state == ContainerState::Running)
+                .count();
             let state = if running == members.len() {
                 "Running"
             } else if running == 0 {
@@ -74,7 +80,10 @@ pub fn summarize(nodes: &[NodeInfo]) -> Vec<ClusterSummary> {
                 name: name.to_string(),
                 state: state.to_string(),
                 nodes: k8s_nodes.len(),
-                control_planes: k8s_nodes.iter().filter(|n| n.role == "control-plane").count(),
+                control_planes: k8s_nodes
+                    .iter()
+                    .filter(|n| n.role == "control-plane")
+                    .count(),
                 workers: k8s_nodes.iter().filter(|n| n.role == "worker").count(),
             }
         })
@@ -113,8 +122,14 @@ mod tests {
         ];
         let s = summarize(&nodes);
         assert_eq!(s.len(), 3);
-        assert_eq!((s[0].name.as_str(), s[0].state.as_str(), s[0].nodes), ("a", "Running", 2));
+        assert_eq!(
+            (s[0].name.as_str(), s[0].state.as_str(), s[0].nodes),
+            ("a", "Running", 2)
+        );
         assert_eq!(s[1].state, "Stopped");
-        assert_eq!((s[2].state.as_str(), s[2].nodes, s[2].workers), ("Partial", 2, 1));
+        assert_eq!(
+            (s[2].state.as_str(), s[2].nodes, s[2].workers),
+            ("Partial", 2, 1)
+        );
     }
 }

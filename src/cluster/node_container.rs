@@ -29,7 +29,12 @@ fn propagation(p: Propagation) -> Option<String> {
 
 /// The container of one node. `host_has_modules`: whether /lib/modules
 /// exists on the host (it is mounted read-only for kube-proxy and CNI).
-pub fn node_spec(plan: &ClusterPlan, node: &NodePlan, security: SecurityMode, host_has_modules: bool) -> ContainerSpec {
+pub fn node_spec(
+    plan: &ClusterPlan,
+    node: &NodePlan,
+    security: SecurityMode,
+    host_has_modules: bool,
+) -> ContainerSpec {
     let mut ports: Vec<PortSpec> = node
         .port_mappings
         .iter()
@@ -93,7 +98,6 @@ pub fn api_port(plan: &ClusterPlan) -> PortSpec {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,7 +142,12 @@ mod tests {
         assert_eq!(worker.ports.len(), 1);
         assert_eq!(worker.ports[0].container_port, 30080);
         assert_eq!(worker.mounts[0].propagation.as_deref(), Some("rslave"));
-        assert!(worker.mounts.iter().any(|m| m.container_path == "/lib/modules" && m.read_only));
+        assert!(
+            worker
+                .mounts
+                .iter()
+                .any(|m| m.container_path == "/lib/modules" && m.read_only)
+        );
     }
 
     #[test]
@@ -149,7 +158,9 @@ mod tests {
         assert_eq!(spec.labels[labels::ROLE], "worker");
         assert_eq!(spec.ipv4, Some(p.nodes[1].ip));
         assert_eq!(spec.hostname, "dev-worker");
-        assert!(spec.tmpfs.contains(&"/run".to_string()) && spec.tmpfs.contains(&"/tmp".to_string()));
+        assert!(
+            spec.tmpfs.contains(&"/run".to_string()) && spec.tmpfs.contains(&"/tmp".to_string())
+        );
         assert_eq!(spec.volumes[0].container_path, "/var");
         assert!(spec.private_cgroup_namespace && spec.restart_unless_stopped);
         assert_eq!(spec.stop_signal.as_deref(), Some(SYSTEMD_STOP_SIGNAL));

@@ -128,13 +128,18 @@ pub struct PlanInputs {
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PlanError {
-    #[error("no free /24 left in {pool} for the cluster network: every one overlaps an existing network or route")]
+    #[error(
+        "no free /24 left in {pool} for the cluster network: every one overlaps an existing network or route"
+    )]
     NoFreeSubnet { pool: String },
 }
 
 impl PlanError {
     pub fn hint(&self) -> Option<String> {
-        Some("remove unused networks (`docker network prune`) or clusters (`devk delete --all`)".to_string())
+        Some(
+            "remove unused networks (`docker network prune`) or clusters (`devk delete --all`)"
+                .to_string(),
+        )
     }
 }
 
@@ -147,7 +152,11 @@ pub fn node_names(cluster: &str, roles: &[Role]) -> Vec<String> {
         .map(|role| {
             let n = counts.entry(*role).or_insert(0u32);
             *n += 1;
-            let suffix = if *n == 1 { String::new() } else { n.to_string() };
+            let suffix = if *n == 1 {
+                String::new()
+            } else {
+                n.to_string()
+            };
             format!("{cluster}-{}{suffix}", role.as_str())
         })
         .collect()
@@ -171,9 +180,11 @@ pub fn nth_address(net: Ipv4Net, n: u32) -> Ipv4Addr {
 /// moment (parallel CI jobs) rarely pick the same one; the engine refusing
 /// an overlap makes the caller re-plan.
 pub fn choose_subnet(cluster: &str, in_use: &[IpNet]) -> Result<Ipv4Net, PlanError> {
-    let pool: Ipv4Net = NODE_NETWORK_POOL.parse().map_err(|_| PlanError::NoFreeSubnet {
-        pool: NODE_NETWORK_POOL.to_string(),
-    })?;
+    let pool: Ipv4Net = NODE_NETWORK_POOL
+        .parse()
+        .map_err(|_| PlanError::NoFreeSubnet {
+            pool: NODE_NETWORK_POOL.to_string(),
+        })?;
     let candidates: Vec<Ipv4Net> = pool.subnets(24).map(|s| s.collect()).unwrap_or_default();
     let start = name_hash(cluster) as usize % candidates.len().max(1);
     candidates
@@ -194,8 +205,9 @@ fn overlaps(a: IpNet, b: IpNet) -> bool {
 
 fn name_hash(name: &str) -> u32 {
     // FNV-1a: stable across runs and platforms, unlike std's hasher.
-    name.bytes()
-        .fold(0x811c_9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
+    name.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Compute the plan. Validation already guaranteed the node counts and
@@ -221,14 +233,20 @@ pub fn plan(config: &config::Cluster, inputs: &PlanInputs) -> Result<ClusterPlan
             // .1 is the gateway; nodes from .2 in config order.
             ip: nth_address(subnet, 2 + i as u32),
             pod_cidr: pod_cidrs[i],
-            image: node.image.clone().unwrap_or_else(|| inputs.default_image.clone()),
+            image: node
+                .image
+                .clone()
+                .unwrap_or_else(|| inputs.default_image.clone()),
             labels: node.labels.clone(),
             port_mappings: node.extra_port_mappings.clone(),
             mounts: node.extra_mounts.clone(),
         })
         .collect();
 
-    let control_planes: Vec<&NodePlan> = nodes.iter().filter(|n| n.role == Role::ControlPlane).collect();
+    let control_planes: Vec<&NodePlan> = nodes
+        .iter()
+        .filter(|n| n.role == Role::ControlPlane)
+        .collect();
     let balancer = (control_planes.len() > 1).then(|| BalancerPlan {
         name: balancer_name(&config.name),
         ip: nth_address(subnet, 254),
@@ -295,7 +313,11 @@ pub fn render_text(plan: &ClusterPlan) -> String {
         out,
         "  kube-proxy  {}{}",
         plan.kube_proxy_mode,
-        if plan.disable_default_cni { "   default CNI disabled" } else { "" }
+        if plan.disable_default_cni {
+            "   default CNI disabled"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "  nodes");
     for n in &plan.nodes {
@@ -309,7 +331,10 @@ pub fn render_text(plan: &ClusterPlan) -> String {
             n.image
         );
         for p in &n.port_mappings {
-            let host = p.host_port.map(|h| h.to_string()).unwrap_or_else(|| "random".to_string());
+            let host = p
+                .host_port
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "random".to_string());
             let _ = writeln!(
                 out,
                 "      port {}:{} -> {}/{}",
@@ -356,7 +381,12 @@ mod tests {
         use Role::*;
         assert_eq!(
             node_names("dev", &[ControlPlane, Worker, Worker, ControlPlane]),
-            vec!["dev-control-plane", "dev-worker", "dev-worker2", "dev-control-plane2"]
+            vec![
+                "dev-control-plane",
+                "dev-worker",
+                "dev-worker2",
+                "dev-control-plane2"
+            ]
         );
     }
 
@@ -374,7 +404,10 @@ mod tests {
         assert!(p.balancer.is_none());
         assert_eq!(p.api_server.host_port, 41234);
         assert_eq!(p.api_server.published_by, "dev-control-plane");
-        assert_eq!(p.api_server.internal_endpoint, format!("https://{}:6443", n.ip));
+        assert_eq!(
+            p.api_server.internal_endpoint,
+            format!("https://{}:6443", n.ip)
+        );
         assert_eq!(p.host_server_url(), "https://127.0.0.1:41234");
         assert_eq!(p.kubernetes_service_ip.to_string(), "10.96.0.1");
         assert_eq!(p.dns_service_ip.to_string(), "10.96.0.10");
@@ -386,9 +419,15 @@ mod tests {
         use Role::*;
         let p = plan(&cluster(&[ControlPlane, Worker, Worker]), &inputs()).unwrap();
         let names: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
-        assert_eq!(names, vec!["dev-control-plane", "dev-worker", "dev-worker2"]);
+        assert_eq!(
+            names,
+            vec!["dev-control-plane", "dev-worker", "dev-worker2"]
+        );
         let cidrs: Vec<String> = p.nodes.iter().map(|n| n.pod_cidr.to_string()).collect();
-        assert_eq!(cidrs, vec!["10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"]);
+        assert_eq!(
+            cidrs,
+            vec!["10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"]
+        );
         let mut ips: Vec<Ipv4Addr> = p.nodes.iter().map(|n| n.ip).collect();
         ips.dedup();
         assert_eq!(ips.len(), 3);
@@ -399,11 +438,18 @@ mod tests {
     #[test]
     fn several_control_planes_get_a_balancer_that_publishes_the_api() {
         use Role::*;
-        let p = plan(&cluster(&[ControlPlane, ControlPlane, ControlPlane, Worker]), &inputs()).unwrap();
+        let p = plan(
+            &cluster(&[ControlPlane, ControlPlane, ControlPlane, Worker]),
+            &inputs(),
+        )
+        .unwrap();
         let b = p.balancer.as_ref().unwrap();
         assert_eq!(b.name, "dev-external-load-balancer");
         assert_eq!(p.api_server.published_by, b.name);
-        assert_eq!(p.api_server.internal_endpoint, format!("https://{}:6443", b.ip));
+        assert_eq!(
+            p.api_server.internal_endpoint,
+            format!("https://{}:6443", b.ip)
+        );
         assert!(!p.nodes.iter().any(|n| n.ip == b.ip));
     }
 
@@ -420,7 +466,10 @@ mod tests {
     fn listening_everywhere_still_gives_a_reachable_url() {
         let mut c = cluster(&[Role::ControlPlane]);
         c.networking.api_server_address = "0.0.0.0".parse().unwrap();
-        assert_eq!(plan(&c, &inputs()).unwrap().host_server_url(), "https://127.0.0.1:41234");
+        assert_eq!(
+            plan(&c, &inputs()).unwrap().host_server_url(),
+            "https://127.0.0.1:41234"
+        );
     }
 
     #[test]
@@ -430,7 +479,10 @@ mod tests {
         assert_ne!(first, second);
         // A wider network covering the whole pool leaves nothing.
         let all: IpNet = "172.16.0.0/12".parse().unwrap();
-        assert!(matches!(choose_subnet("dev", &[all]), Err(PlanError::NoFreeSubnet { .. })));
+        assert!(matches!(
+            choose_subnet("dev", &[all]),
+            Err(PlanError::NoFreeSubnet { .. })
+        ));
     }
 
     #[test]

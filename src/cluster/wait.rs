@@ -50,7 +50,19 @@ impl Deadline {
 pub async fn unit_log_tail(engine: &Engine, node: &str, unit: &str, lines: usize) -> String {
     let n = lines.to_string();
     engine
-        .exec(node, &["journalctl", "-u", unit, "--no-pager", "-o", "cat", "-n", &n])
+        .exec(
+            node,
+            &[
+                "journalctl",
+                "-u",
+                unit,
+                "--no-pager",
+                "-o",
+                "cat",
+                "-n",
+                &n,
+            ],
+        )
         .await
         .map(|o| o.stdout_str())
         .unwrap_or_default()
@@ -86,7 +98,11 @@ pub async fn api_ready(
                     unit_log_tail(engine, cp, unit, 15).await
                 ));
             }
-            return Err(timeout_error("the API server to be ready", deadline, details));
+            return Err(timeout_error(
+                "the API server to be ready",
+                deadline,
+                details,
+            ));
         }
         tokio::time::sleep(POLL).await;
     }
@@ -98,7 +114,10 @@ pub fn node_labels(plan: &ClusterPlan, node: &str) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::new();
     if let Some(n) = plan.node(node) {
         if n.role == Role::ControlPlane {
-            labels.insert("node-role.kubernetes.io/control-plane".to_string(), String::new());
+            labels.insert(
+                "node-role.kubernetes.io/control-plane".to_string(),
+                String::new(),
+            );
         }
         labels.extend(n.labels.clone());
     }
@@ -146,8 +165,12 @@ pub async fn nodes(
             Err(_) => continue,
         };
         for node in nodes {
-            let Some(name) = node.metadata.name.clone() else { continue };
-            let Some(planned) = plan.node(&name) else { continue };
+            let Some(name) = node.metadata.name.clone() else {
+                continue;
+            };
+            let Some(planned) = plan.node(&name) else {
+                continue;
+            };
             if !configured.get(&name).copied().unwrap_or(false) {
                 configure_node(&api, plan, &node, planned.pod_cidr.to_string()).await?;
                 configured.insert(name.clone(), true);
@@ -175,18 +198,31 @@ pub async fn nodes(
         ));
     }
     Err(timeout_error(
-        if want_ready { "every node to be Ready" } else { "every node to register" },
+        if want_ready {
+            "every node to be Ready"
+        } else {
+            "every node to register"
+        },
         deadline,
         details,
     ))
 }
 
-async fn configure_node(api: &Api<Node>, plan: &ClusterPlan, node: &Node, pod_cidr: String) -> Result<(), ClusterError> {
+async fn configure_node(
+    api: &Api<Node>,
+    plan: &ClusterPlan,
+    node: &Node,
+    pod_cidr: String,
+) -> Result<(), ClusterError> {
     let name = node.metadata.name.clone().unwrap_or_default();
     let labels = node_labels(plan, &name);
     let mut patch = json!({ "metadata": { "labels": labels } });
     // spec.podCIDR can be set once; after a restart it is already there.
-    let has_cidr = node.spec.as_ref().and_then(|s| s.pod_cidr.as_ref()).is_some();
+    let has_cidr = node
+        .spec
+        .as_ref()
+        .and_then(|s| s.pod_cidr.as_ref())
+        .is_some();
     if !has_cidr {
         patch["spec"] = json!({ "podCIDR": pod_cidr, "podCIDRs": [pod_cidr] });
     }
@@ -199,13 +235,19 @@ async fn configure_node(api: &Api<Node>, plan: &ClusterPlan, node: &Node, pod_ci
 /// Resolve `kubernetes.default` through the DNS Service address from the
 /// primary control plane, which exercises kube-proxy's rules, the
 /// EndpointSlice and CoreDNS.
-pub async fn dns(engine: &Engine, plan: &ClusterPlan, deadline: Deadline) -> Result<(), ClusterError> {
+pub async fn dns(
+    engine: &Engine,
+    plan: &ClusterPlan,
+    deadline: Deadline,
+) -> Result<(), ClusterError> {
     let node = &plan.primary_control_plane().name;
     let name = format!("kubernetes.default.svc.{}", plan.dns_domain);
     let server = plan.dns_service_ip.to_string();
     let want = plan.kubernetes_service_ip.to_string();
     loop {
-        if let Ok(out) = engine.exec(node, &["busybox", "nslookup", &name, &server]).await
+        if let Ok(out) = engine
+            .exec(node, &["busybox", "nslookup", &name, &server])
+            .await
             && out.success()
             && out.stdout_str().contains(&want)
         {

@@ -62,7 +62,11 @@ pub fn tar_of(files: &[FileEntry]) -> std::io::Result<Vec<u8>> {
         header.set_mode(f.mode);
         header.set_size(f.contents.len() as u64);
         header.set_mtime(0);
-        builder.append_data(&mut header, f.path.trim_start_matches('/'), f.contents.as_slice())?;
+        builder.append_data(
+            &mut header,
+            f.path.trim_start_matches('/'),
+            f.contents.as_slice(),
+        )?;
     }
     builder.into_inner()
 }
@@ -71,7 +75,11 @@ impl Engine {
     /// Put files into a container, created or running, in one request.
     /// Files land in the container's own filesystem and volumes, but a path
     /// under a tmpfs mount (/run, /tmp) is hidden by the mount: use /etc.
-    pub async fn upload_files(&self, container: &str, files: &[FileEntry]) -> Result<(), EngineError> {
+    pub async fn upload_files(
+        &self,
+        container: &str,
+        files: &[FileEntry],
+    ) -> Result<(), EngineError> {
         if files.is_empty() {
             return Ok(());
         }
@@ -105,7 +113,10 @@ impl Engine {
             )
             .try_collect()
             .await
-            .map_err(EngineError::api("reading a file from", format!("{container}:{path}")))?;
+            .map_err(EngineError::api(
+                "reading a file from",
+                format!("{container}:{path}"),
+            ))?;
         let tar_bytes: Vec<u8> = chunks.concat();
         let mut archive = tar::Archive::new(tar_bytes.as_slice());
         let io_err = |source| EngineError::Archive {

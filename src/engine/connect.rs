@@ -46,11 +46,13 @@ impl Engine {
 
     /// The engine's cgroup version ("1" or "2") as it reports it.
     pub async fn cgroup_version(&self) -> Result<String, EngineError> {
-        let info = self
-            .docker
-            .info()
-            .await
-            .map_err(EngineError::api("asking for information from", self.host.clone()))?;
-        Ok(info.cgroup_version.map(|v| v.to_string()).unwrap_or_else(|| "1".to_string()))
+        let info = self.docker.info().await.map_err(EngineError::api(
+            "asking for information from",
+            self.host.clone(),
+        ))?;
+        Ok(info
+            .cgroup_version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "1".to_string()))
     }
 }

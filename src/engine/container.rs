@@ -7,8 +7,8 @@ use bollard::models::{
     RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, InspectContainerOptions, ListContainersOptions,
-    RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
+    CreateContainerOptions, InspectContainerOptions, ListContainersOptions, RemoveContainerOptions,
+    StartContainerOptions, StopContainerOptions,
 };
 use serde::Serialize;
 
@@ -179,8 +179,11 @@ impl ContainerSpec {
                         ..Default::default()
                     }),
                     // Only user-defined networks know aliases.
-                    aliases: (!matches!(self.network.as_str(), "none" | "host" | "bridge" | "default"))
-                        .then(|| vec![self.hostname.clone()]),
+                    aliases: (!matches!(
+                        self.network.as_str(),
+                        "none" | "host" | "bridge" | "default"
+                    ))
+                    .then(|| vec![self.hostname.clone()]),
                     ..Default::default()
                 },
             )])),
@@ -194,8 +197,12 @@ impl ContainerSpec {
             entrypoint: self.entrypoint.clone(),
             cmd: self.cmd.clone(),
             exposed_ports: (!exposed.is_empty()).then_some(exposed),
-            volumes: (!self.volumes.is_empty())
-                .then(|| self.volumes.iter().map(|v| v.container_path.clone()).collect()),
+            volumes: (!self.volumes.is_empty()).then(|| {
+                self.volumes
+                    .iter()
+                    .map(|v| v.container_path.clone())
+                    .collect()
+            }),
             stop_signal: self.stop_signal.clone(),
             stop_timeout: self.stop_timeout_secs,
             host_config: Some(host),
@@ -254,7 +261,11 @@ impl Engine {
         }
     }
 
-    pub async fn restart_container(&self, name: &str, timeout_secs: i32) -> Result<(), EngineError> {
+    pub async fn restart_container(
+        &self,
+        name: &str,
+        timeout_secs: i32,
+    ) -> Result<(), EngineError> {
         self.docker
             .restart_container(
                 name,
@@ -383,7 +394,11 @@ impl Engine {
             .collect();
         let config = c.config.unwrap_or_default();
         Ok(ContainerInfo {
-            name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
+            name: c
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
             id: c.id.unwrap_or_default(),
             image: config.image.unwrap_or_default(),
             state: status,
@@ -466,7 +481,12 @@ mod tests {
         let host = body.host_config.expect("host config");
         let endpoint = &body.networking_config.unwrap().endpoints_config.unwrap()["devk-dev"];
         assert_eq!(
-            endpoint.ipam_config.as_ref().unwrap().ipv4_address.as_deref(),
+            endpoint
+                .ipam_config
+                .as_ref()
+                .unwrap()
+                .ipv4_address
+                .as_deref(),
             Some("172.30.1.2")
         );
         let bindings = host.port_bindings.unwrap();
@@ -476,7 +496,10 @@ mod tests {
         assert_eq!(host.binds.unwrap(), vec!["/src:/src:ro,rslave".to_string()]);
         assert_eq!(body.volumes.unwrap(), vec!["/var".to_string()]);
         assert!(host.tmpfs.unwrap().contains_key("/run"));
-        assert_eq!(host.cgroupns_mode, Some(HostConfigCgroupnsModeEnum::PRIVATE));
+        assert_eq!(
+            host.cgroupns_mode,
+            Some(HostConfigCgroupnsModeEnum::PRIVATE)
+        );
         assert_eq!(
             host.restart_policy.unwrap().name,
             Some(RestartPolicyNameEnum::UNLESS_STOPPED)
@@ -489,6 +512,11 @@ mod tests {
         spec.ports[0].host_port = None;
         let body = spec.to_create_body();
         let bindings = body.host_config.unwrap().port_bindings.unwrap();
-        assert_eq!(bindings["6443/tcp"].as_ref().unwrap()[0].host_port.as_deref(), Some(""));
+        assert_eq!(
+            bindings["6443/tcp"].as_ref().unwrap()[0]
+                .host_port
+                .as_deref(),
+            Some("")
+        );
     }
 }

@@ -106,7 +106,11 @@ impl Engine {
             )
             .await
             .map_err(EngineError::api("starting a command in", container))?;
-        let StartExecResults::Attached { mut output, mut input } = started else {
+        let StartExecResults::Attached {
+            mut output,
+            mut input,
+        } = started
+        else {
             return Err(EngineError::Failed {
                 action: "starting a command in",
                 object: container.to_string(),
@@ -132,7 +136,10 @@ impl Engine {
 
         let mut result = ExecOutput::default();
         while let Some(frame) = output.next().await {
-            match frame.map_err(EngineError::api("reading the output of a command in", container))? {
+            match frame.map_err(EngineError::api(
+                "reading the output of a command in",
+                container,
+            ))? {
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {
                     result.stdout.extend_from_slice(&message)
                 }

@@ -108,10 +108,13 @@ impl Engine {
         let body = match request.context {
             BuildContext::Bytes(bytes) => bollard::body_full(Bytes::from(bytes)),
             BuildContext::File(path) => {
-                let file = tokio::fs::File::open(&path).await.map_err(|source| EngineError::Archive {
-                    object: path.display().to_string(),
-                    source,
-                })?;
+                let file =
+                    tokio::fs::File::open(&path)
+                        .await
+                        .map_err(|source| EngineError::Archive {
+                            object: path.display().to_string(),
+                            source,
+                        })?;
                 bollard::body_try_stream(tokio_util::io::ReaderStream::new(file))
             }
         };
@@ -183,7 +186,9 @@ impl Engine {
 pub(crate) fn split_reference(reference: &str) -> (&str, &str) {
     let without_digest = reference.split('@').next().unwrap_or(reference);
     match without_digest.rfind(':') {
-        Some(i) if !without_digest[i..].contains('/') => (&without_digest[..i], &without_digest[i + 1..]),
+        Some(i) if !without_digest[i..].contains('/') => {
+            (&without_digest[..i], &without_digest[i + 1..])
+        }
         _ => (without_digest, "latest"),
     }
 }
@@ -196,7 +201,10 @@ mod tests {
     fn references_split_into_repo_and_tag() {
         assert_eq!(split_reference("debian:trixie"), ("debian", "trixie"));
         assert_eq!(split_reference("debian"), ("debian", "latest"));
-        assert_eq!(split_reference("host:5000/app"), ("host:5000/app", "latest"));
+        assert_eq!(
+            split_reference("host:5000/app"),
+            ("host:5000/app", "latest")
+        );
         assert_eq!(split_reference("host:5000/app:v1"), ("host:5000/app", "v1"));
     }
 }

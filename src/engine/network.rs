@@ -119,7 +119,10 @@ impl Engine {
     pub async fn network_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self
             .docker
-            .inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>)
+            .inspect_network(
+                name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
             .await
         {
             Ok(_) => Ok(true),

@@ -46,7 +46,11 @@ impl Applier {
     }
 
     /// The resource behind apiVersion/kind, asking the server once.
-    pub async fn resolve(&self, api_version: &str, kind: &str) -> Result<(ApiResource, ApiCapabilities), KubeError> {
+    pub async fn resolve(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<(ApiResource, ApiCapabilities), KubeError> {
         let key = (api_version.to_string(), kind.to_string());
         if let Some(found) = self.cache.lock().await.get(&key) {
             return Ok(found.clone());
@@ -107,8 +111,18 @@ impl Applier {
 
     /// Server-side apply one object. A namespaced object without a
     /// namespace goes into `default_namespace`.
-    pub async fn apply(&self, object: &Value, default_namespace: Option<&str>) -> Result<Applied, KubeError> {
-        let field = |name: &str| object.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+    pub async fn apply(
+        &self,
+        object: &Value,
+        default_namespace: Option<&str>,
+    ) -> Result<Applied, KubeError> {
+        let field = |name: &str| {
+            object
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let api_version = field("apiVersion");
         let kind = field("kind");
         let name = object
@@ -123,14 +137,18 @@ impl Applier {
                 message: "an object needs apiVersion, kind and metadata.name".to_string(),
             });
         }
-        let explicit_ns = object.pointer("/metadata/namespace").and_then(Value::as_str);
+        let explicit_ns = object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str);
         let (api, _, namespaced) = self
             .api_for(&api_version, &kind, explicit_ns.or(default_namespace))
             .await?;
         let mut body = object.clone();
         let namespace = if namespaced {
             let ns = explicit_ns.or(default_namespace).map(str::to_string);
-            if let (Some(ns), Some(meta)) = (&ns, body.get_mut("metadata").and_then(Value::as_object_mut)) {
+            if let (Some(ns), Some(meta)) =
+                (&ns, body.get_mut("metadata").and_then(Value::as_object_mut))
+            {
                 meta.insert("namespace".to_string(), Value::String(ns.clone()));
             }
             ns

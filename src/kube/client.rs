@@ -8,7 +8,10 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use super::KubeError;
 
 /// A client from a kubeconfig document held in memory.
-pub async fn from_kubeconfig_yaml(yaml: &str, context: Option<&str>) -> Result<kube::Client, KubeError> {
+pub async fn from_kubeconfig_yaml(
+    yaml: &str,
+    context: Option<&str>,
+) -> Result<kube::Client, KubeError> {
     crate::tls::ensure_crypto_provider();
     let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|e| KubeError::Kubeconfig {
         source_name: "the cluster's admin kubeconfig".to_string(),
@@ -19,7 +22,10 @@ pub async fn from_kubeconfig_yaml(yaml: &str, context: Option<&str>) -> Result<k
 
 /// A client as kubectl would build it: `--kubeconfig` (or the `KUBECONFIG`
 /// list, or ~/.kube/config) and `--context` (or the current one).
-pub async fn from_user_kubeconfig(path: Option<&Path>, context: Option<&str>) -> Result<kube::Client, KubeError> {
+pub async fn from_user_kubeconfig(
+    path: Option<&Path>,
+    context: Option<&str>,
+) -> Result<kube::Client, KubeError> {
     crate::tls::ensure_crypto_provider();
     let (kubeconfig, name) = match path {
         Some(p) => (

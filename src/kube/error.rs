@@ -4,7 +4,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum KubeError {
     #[error("{source_name}: {message}")]
-    Kubeconfig { source_name: String, message: String },
+    Kubeconfig {
+        source_name: String,
+        message: String,
+    },
     #[error("{what}: {source}")]
     Api {
         what: String,

@@ -39,7 +39,10 @@ mod tests {
     fn conflist_uses_the_node_range_and_maps_ports() {
         let c = conflist("10.244.3.0/24".parse().unwrap(), 1500);
         assert_eq!(c["plugins"][0]["type"], "ptp");
-        assert_eq!(c["plugins"][0]["ipam"]["ranges"][0][0]["subnet"], "10.244.3.0/24");
+        assert_eq!(
+            c["plugins"][0]["ipam"]["ranges"][0][0]["subnet"],
+            "10.244.3.0/24"
+        );
         assert_eq!(c["plugins"][0]["ipMasq"], false);
         assert_eq!(c["plugins"][1]["type"], "portmap");
         assert_eq!(c["plugins"][1]["capabilities"]["portMappings"], true);

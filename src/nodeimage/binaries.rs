@@ -105,10 +105,11 @@ pub async fn inspect_dir(dir: &Path) -> Result<BinarySet, NodeImageError> {
             found: kube.iter().map(|(n, v)| format!("{n} {v}")).collect(),
         });
     }
-    let kubernetes = KubeVersion::parse(&distinct[0]).map_err(|message| NodeImageError::Binary {
-        path: dir.join("kube-apiserver"),
-        message,
-    })?;
+    let kubernetes =
+        KubeVersion::parse(&distinct[0]).map_err(|message| NodeImageError::Binary {
+            path: dir.join("kube-apiserver"),
+            message,
+        })?;
     let find = |name: &str| {
         versions
             .iter()
@@ -194,6 +195,10 @@ mod tests {
         stand_ins(dir.path(), "v1.36.2");
         write_exe(dir.path(), "kube-proxy", "echo hello");
         let err = inspect_dir(dir.path()).await.unwrap_err();
-        assert!(err.to_string().contains("kube-proxy: does not report a version"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("kube-proxy: does not report a version"),
+            "{err}"
+        );
     }
 }

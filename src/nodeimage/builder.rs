@@ -64,7 +64,11 @@ pub async fn build_node_image(
 
     let step = ui.step("Resolving Kubernetes binaries");
     let (binaries, source_kind) = resolve_binaries(ui, opts).await?;
-    step.done_with(&format!("({} from {})", binaries.kubernetes, binaries.dir.display()));
+    step.done_with(&format!(
+        "({} from {})",
+        binaries.kubernetes,
+        binaries.dir.display()
+    ));
     let pairing = pairing_for(&binaries.kubernetes).ok();
     let image = opts
         .image
@@ -84,7 +88,8 @@ pub async fn build_node_image(
 
     let step = ui.step("Gathering images to preload");
     let mut archives = vec![
-        single_binary_image(PAUSE_IMAGE, "pause", &pause).map_err(NodeImageError::io("pause image"))?,
+        single_binary_image(PAUSE_IMAGE, "pause", &pause)
+            .map_err(NodeImageError::io("pause image"))?,
     ];
     for reference in &opts.preload {
         engine.require_image(reference).await?;
@@ -100,11 +105,14 @@ pub async fn build_node_image(
         kubernetes: binaries.kubernetes.to_string(),
         etcd: binaries.etcd.clone(),
         coredns: binaries.coredns.clone(),
-        pause: pairing.map(|p| p.pause.to_string()).unwrap_or_else(|| "3.10.2".to_string()),
+        pause: pairing
+            .map(|p| p.pause.to_string())
+            .unwrap_or_else(|| "3.10.2".to_string()),
         source: source_kind.to_string(),
         devk: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let metadata = serde_json::to_vec_pretty(&contents).map_err(|e| NodeImageError::Build(e.to_string()))?;
+    let metadata =
+        serde_json::to_vec_pretty(&contents).map_err(|e| NodeImageError::Build(e.to_string()))?;
 
     let step = ui.step(format!("Building {image}"));
     let scratch = tempfile::Builder::new()
@@ -114,7 +122,10 @@ pub async fn build_node_image(
     let context_path = scratch.path().join("context.tar");
     write_node_context(&context_path, &binaries, &images_archive, &metadata)?;
     let image_labels = BTreeMap::from([
-        (labels::IMAGE_KUBERNETES_VERSION.to_string(), contents.kubernetes.clone()),
+        (
+            labels::IMAGE_KUBERNETES_VERSION.to_string(),
+            contents.kubernetes.clone(),
+        ),
         (
             labels::IMAGE_CONTENTS.to_string(),
             serde_json::to_string(&contents).unwrap_or_default(),
@@ -150,14 +161,23 @@ fn build_args(opts: &BuildOptions) -> BTreeMap<String, String> {
     ])
 }
 
-async fn resolve_binaries(ui: &Ui, opts: &BuildOptions) -> Result<(BinarySet, &'static str), NodeImageError> {
+async fn resolve_binaries(
+    ui: &Ui,
+    opts: &BuildOptions,
+) -> Result<(BinarySet, &'static str), NodeImageError> {
     match &opts.binaries {
         BinarySource::Directory(dir) => Ok((inspect_dir(dir).await?, "directory")),
         BinarySource::Release { version, source } => {
             let pairing = pairing_for(version).map_err(NodeImageError::UnknownVersion)?;
             let cache = opts.cache_dir.join("releases").join(version.to_string());
             let bin_dir = cache.join("bin");
-            fetch_release(ui, &artifacts(source, version, pairing), &cache.join("downloads"), &bin_dir).await?;
+            fetch_release(
+                ui,
+                &artifacts(source, version, pairing),
+                &cache.join("downloads"),
+                &bin_dir,
+            )
+            .await?;
             let set = inspect_dir(&bin_dir).await?;
             if &set.kubernetes != version {
                 return Err(NodeImageError::Binary {
@@ -182,7 +202,11 @@ async fn ensure_image(engine: &Engine, ui: &Ui, reference: &str) -> Result<(), N
 
 /// The pause program, compiled in the toolchain image once per source and
 /// toolchain, then cached.
-async fn pause_binary(engine: &Engine, ui: &Ui, opts: &BuildOptions) -> Result<Vec<u8>, NodeImageError> {
+async fn pause_binary(
+    engine: &Engine,
+    ui: &Ui,
+    opts: &BuildOptions,
+) -> Result<Vec<u8>, NodeImageError> {
     let toolchain = engine.require_image(&opts.toolchain_image).await?;
     let source = super::context::NODE_IMAGE_FILES
         .iter()

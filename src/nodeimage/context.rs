@@ -11,28 +11,116 @@ use super::binaries::{BinarySet, REQUIRED_BINARIES};
 
 /// Every file of node-image/ that goes into a build, with its mode.
 pub const NODE_IMAGE_FILES: &[(&str, &[u8], u32)] = &[
-    ("Dockerfile", include_bytes!("../../node-image/Dockerfile"), 0o644),
-    ("build/configure-image.sh", include_bytes!("../../node-image/build/configure-image.sh"), 0o755),
-    ("build/install-packages.sh", include_bytes!("../../node-image/build/install-packages.sh"), 0o755),
-    ("build/packages.txt", include_bytes!("../../node-image/build/packages.txt"), 0o644),
-    ("build/pause.c", include_bytes!("../../node-image/build/pause.c"), 0o644),
-    ("build/runtime-packages.txt", include_bytes!("../../node-image/build/runtime-packages.txt"), 0o644),
-    ("build/toolchain-packages.txt", include_bytes!("../../node-image/build/toolchain-packages.txt"), 0o644),
-    ("files/etc/sysctl.d/10-devk.conf", include_bytes!("../../node-image/files/etc/sysctl.d/10-devk.conf"), 0o644),
-    ("files/etc/systemd/system.conf.d/10-devk.conf", include_bytes!("../../node-image/files/etc/systemd/system.conf.d/10-devk.conf"), 0o644),
-    ("files/etc/systemd/system/containerd.service", include_bytes!("../../node-image/files/etc/systemd/system/containerd.service"), 0o644),
-    ("files/etc/systemd/system/coredns.service", include_bytes!("../../node-image/files/etc/systemd/system/coredns.service"), 0o644),
-    ("files/etc/systemd/system/devk-hostpath.service", include_bytes!("../../node-image/files/etc/systemd/system/devk-hostpath.service"), 0o644),
-    ("files/etc/systemd/system/devk-images.service", include_bytes!("../../node-image/files/etc/systemd/system/devk-images.service"), 0o644),
-    ("files/etc/systemd/system/devk-network.service", include_bytes!("../../node-image/files/etc/systemd/system/devk-network.service"), 0o644),
-    ("files/etc/systemd/system/devk-pod-cleanup.service", include_bytes!("../../node-image/files/etc/systemd/system/devk-pod-cleanup.service"), 0o644),
-    ("files/etc/systemd/system/etcd.service", include_bytes!("../../node-image/files/etc/systemd/system/etcd.service"), 0o644),
-    ("files/etc/systemd/system/kube-apiserver.service", include_bytes!("../../node-image/files/etc/systemd/system/kube-apiserver.service"), 0o644),
-    ("files/etc/systemd/system/kube-controller-manager.service", include_bytes!("../../node-image/files/etc/systemd/system/kube-controller-manager.service"), 0o644),
-    ("files/etc/systemd/system/kube-proxy.service", include_bytes!("../../node-image/files/etc/systemd/system/kube-proxy.service"), 0o644),
-    ("files/etc/systemd/system/kube-scheduler.service", include_bytes!("../../node-image/files/etc/systemd/system/kube-scheduler.service"), 0o644),
-    ("files/etc/systemd/system/kubelet.service", include_bytes!("../../node-image/files/etc/systemd/system/kubelet.service"), 0o644),
-    ("files/usr/local/bin/devk-entrypoint", include_bytes!("../../node-image/files/usr/local/bin/devk-entrypoint"), 0o755),
+    (
+        "Dockerfile",
+        include_bytes!("../../node-image/Dockerfile"),
+        0o644,
+    ),
+    (
+        "build/configure-image.sh",
+        include_bytes!("../../node-image/build/configure-image.sh"),
+        0o755,
+    ),
+    (
+        "build/install-packages.sh",
+        include_bytes!("../../node-image/build/install-packages.sh"),
+        0o755,
+    ),
+    (
+        "build/packages.txt",
+        include_bytes!("../../node-image/build/packages.txt"),
+        0o644,
+    ),
+    (
+        "build/pause.c",
+        include_bytes!("../../node-image/build/pause.c"),
+        0o644,
+    ),
+    (
+        "build/runtime-packages.txt",
+        include_bytes!("../../node-image/build/runtime-packages.txt"),
+        0o644,
+    ),
+    (
+        "build/toolchain-packages.txt",
+        include_bytes!("../../node-image/build/toolchain-packages.txt"),
+        0o644,
+    ),
+    (
+        "files/etc/sysctl.d/10-devk.conf",
+        include_bytes!("../../node-image/files/etc/sysctl.d/10-devk.conf"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system.conf.d/10-devk.conf",
+        include_bytes!("../../node-image/files/etc/systemd/system.conf.d/10-devk.conf"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/containerd.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/containerd.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/coredns.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/coredns.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/devk-hostpath.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/devk-hostpath.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/devk-images.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/devk-images.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/devk-network.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/devk-network.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/devk-pod-cleanup.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/devk-pod-cleanup.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/etcd.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/etcd.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/kube-apiserver.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/kube-apiserver.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/kube-controller-manager.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/kube-controller-manager.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/kube-proxy.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/kube-proxy.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/kube-scheduler.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/kube-scheduler.service"),
+        0o644,
+    ),
+    (
+        "files/etc/systemd/system/kubelet.service",
+        include_bytes!("../../node-image/files/etc/systemd/system/kubelet.service"),
+        0o644,
+    ),
+    (
+        "files/usr/local/bin/devk-entrypoint",
+        include_bytes!("../../node-image/files/usr/local/bin/devk-entrypoint"),
+        0o755,
+    ),
 ];
 
 /// Where the image archive lands in the context and, through the
@@ -41,7 +129,12 @@ pub const IMAGES_ARCHIVE: &str = "images/images.tar";
 /// The metadata file inside the image.
 pub const IMAGE_METADATA: &str = "files/etc/devk/image.json";
 
-fn append_bytes(builder: &mut tar::Builder<impl Write>, path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+fn append_bytes(
+    builder: &mut tar::Builder<impl Write>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_size(data.len() as u64);
@@ -113,7 +206,10 @@ mod tests {
             }
         }
         on_disk.sort();
-        let mut embedded: Vec<String> = NODE_IMAGE_FILES.iter().map(|(p, _, _)| p.to_string()).collect();
+        let mut embedded: Vec<String> = NODE_IMAGE_FILES
+            .iter()
+            .map(|(p, _, _)| p.to_string())
+            .collect();
         embedded.sort();
         assert_eq!(embedded, on_disk);
     }
@@ -138,6 +234,10 @@ mod tests {
             .collect();
         assert!(names.contains(&"Dockerfile".to_string()));
         assert!(names.contains(&"build/pause.c".to_string()));
-        assert!(names.iter().all(|n| n == "Dockerfile" || n.starts_with("build/")));
+        assert!(
+            names
+                .iter()
+                .all(|n| n == "Dockerfile" || n.starts_with("build/"))
+        );
     }
 }

@@ -32,7 +32,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+fn append(
+    builder: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_size(data.len() as u64);
@@ -45,7 +50,11 @@ fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u3
 /// The config carries what containerd checks: architecture, os and the
 /// layer's diff id (the sha256 of the uncompressed layer tar); without them
 /// the import silently imports nothing or fails with "wrong diff id".
-pub fn single_binary_image(tag: &str, binary_name: &str, binary: &[u8]) -> std::io::Result<Vec<u8>> {
+pub fn single_binary_image(
+    tag: &str,
+    binary_name: &str,
+    binary: &[u8],
+) -> std::io::Result<Vec<u8>> {
     let mut layer = tar::Builder::new(Vec::new());
     append(&mut layer, binary_name, binary, 0o755)?;
     let layer = layer.into_inner()?;
@@ -88,7 +97,11 @@ pub fn merge_archives(archives: &[Vec<u8>]) -> std::io::Result<Vec<u8>> {
             if !entry.header().entry_type().is_file() {
                 continue;
             }
-            let path = entry.path()?.to_string_lossy().trim_start_matches("./").to_string();
+            let path = entry
+                .path()?
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
             let mut data = Vec::new();
             entry.read_to_end(&mut data)?;
             match path.as_str() {
@@ -148,7 +161,8 @@ mod tests {
 
     #[test]
     fn single_binary_image_has_a_consistent_config_and_layer() {
-        let archive = single_binary_image("registry.k8s.io/pause:3.10.2", "pause", b"\x7fELF...").unwrap();
+        let archive =
+            single_binary_image("registry.k8s.io/pause:3.10.2", "pause", b"\x7fELF...").unwrap();
         let files = files_of(&archive);
         let manifest = read_manifest(&archive).unwrap();
         assert_eq!(manifest.len(), 1);
@@ -157,11 +171,17 @@ mod tests {
         let layer = &files[&manifest[0].layers[0]];
         let config_bytes = &files[&manifest[0].config];
         // The config file is named after its own digest.
-        assert_eq!(format!("{}.json", sha256_hex(config_bytes)), manifest[0].config);
+        assert_eq!(
+            format!("{}.json", sha256_hex(config_bytes)),
+            manifest[0].config
+        );
         let config: serde_json::Value = serde_json::from_slice(config_bytes).unwrap();
         assert_eq!(config["os"], "linux");
         assert_eq!(config["architecture"], oci_arch());
-        assert_eq!(config["rootfs"]["diff_ids"][0], format!("sha256:{}", sha256_hex(layer)));
+        assert_eq!(
+            config["rootfs"]["diff_ids"][0],
+            format!("sha256:{}", sha256_hex(layer))
+        );
         assert_eq!(config["config"]["Entrypoint"][0], "/pause");
 
         let mut layer_reader = tar::Archive::new(layer.as_slice());

@@ -15,7 +15,9 @@ pub use binaries::{BinarySet, REQUIRED_BINARIES, inspect_dir, missing_binaries};
 pub use builder::{BinarySource, BuildOptions, BuiltImage, build_node_image, default_image_name};
 pub use error::NodeImageError;
 pub use release::{ReleaseSource, parse_checksum, sha256_file};
-pub use versions::{ImageContents, KubeVersion, PAIRINGS, Pairing, pairing_for, parse_reported_version};
+pub use versions::{
+    ImageContents, KubeVersion, PAIRINGS, Pairing, pairing_for, parse_reported_version,
+};
 
 use crate::engine::{Engine, EngineError};
 
@@ -46,7 +48,11 @@ pub async fn default_base_images(engine: &Engine) -> Result<(String, String), En
         Some(t) => t,
         None => {
             let twin = format!("{base}-toolchain");
-            if engine.image(&twin).await?.is_some() { twin } else { base.clone() }
+            if engine.image(&twin).await?.is_some() {
+                twin
+            } else {
+                base.clone()
+            }
         }
     };
     Ok((base, toolchain))
@@ -61,7 +67,10 @@ pub fn cache_dir() -> std::path::PathBuf {
 }
 
 /// Read what a node image holds from its labels.
-pub async fn image_contents(engine: &Engine, image: &str) -> Result<Option<ImageContents>, EngineError> {
+pub async fn image_contents(
+    engine: &Engine,
+    image: &str,
+) -> Result<Option<ImageContents>, EngineError> {
     Ok(engine.image(image).await?.and_then(|info| {
         info.labels
             .get(crate::engine::labels::IMAGE_CONTENTS)

@@ -55,7 +55,11 @@ pub struct Artifact {
 }
 
 /// Everything a node image needs for a version, by URL.
-pub fn artifacts(source: &ReleaseSource, version: &KubeVersion, pairing: &Pairing) -> Vec<Artifact> {
+pub fn artifacts(
+    source: &ReleaseSource,
+    version: &KubeVersion,
+    pairing: &Pairing,
+) -> Vec<Artifact> {
     let arch = oci_arch();
     let mut out: Vec<Artifact> = [
         "kube-apiserver",
@@ -81,7 +85,10 @@ pub fn artifacts(source: &ReleaseSource, version: &KubeVersion, pairing: &Pairin
     })
     .collect();
     let etcd = pairing.etcd;
-    let etcd_dir = format!("{}/etcd-io/etcd/releases/download/v{etcd}", source.github_base);
+    let etcd_dir = format!(
+        "{}/etcd-io/etcd/releases/download/v{etcd}",
+        source.github_base
+    );
     let etcd_file = format!("etcd-v{etcd}-linux-{arch}.tar.gz");
     out.push(Artifact {
         url: format!("{etcd_dir}/{etcd_file}"),
@@ -150,7 +157,11 @@ async fn fetch_text(client: &reqwest::Client, url: &str) -> Result<String, NodeI
         url: url.to_string(),
         message,
     };
-    let resp = client.get(url).send().await.map_err(|e| err(e.to_string()))?;
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| err(e.to_string()))?;
     if !resp.status().is_success() {
         return Err(err(format!("the server answered {}", resp.status())));
     }
@@ -165,19 +176,20 @@ async fn download_verified(
     dest: &Path,
 ) -> Result<(), NodeImageError> {
     let checksum_text = fetch_text(client, &artifact.checksum_url).await?;
-    let expected = parse_checksum(&checksum_text, artifact.checksum_entry.as_deref()).ok_or_else(|| {
-        NodeImageError::Download {
-            url: artifact.checksum_url.clone(),
-            message: format!(
-                "no SHA-256 checksum{} in it",
-                artifact
-                    .checksum_entry
-                    .as_ref()
-                    .map(|e| format!(" for {e}"))
-                    .unwrap_or_default()
-            ),
-        }
-    })?;
+    let expected =
+        parse_checksum(&checksum_text, artifact.checksum_entry.as_deref()).ok_or_else(|| {
+            NodeImageError::Download {
+                url: artifact.checksum_url.clone(),
+                message: format!(
+                    "no SHA-256 checksum{} in it",
+                    artifact
+                        .checksum_entry
+                        .as_ref()
+                        .map(|e| format!(" for {e}"))
+                        .unwrap_or_default()
+                ),
+            }
+        })?;
     if dest.exists() && sha256_file(dest).map_err(NodeImageError::io(dest))? == expected {
         return Ok(());
     }
@@ -185,7 +197,11 @@ async fn download_verified(
         url: artifact.url.clone(),
         message,
     };
-    let resp = client.get(&artifact.url).send().await.map_err(|e| err(e.to_string()))?;
+    let resp = client
+        .get(&artifact.url)
+        .send()
+        .await
+        .map_err(|e| err(e.to_string()))?;
     if !resp.status().is_success() {
         return Err(err(format!("the server answered {}", resp.status())));
     }
@@ -200,7 +216,9 @@ async fn download_verified(
         let chunk = chunk.map_err(|e| err(e.to_string()))?;
         hasher.update(&chunk);
         bar.inc(chunk.len() as u64);
-        file.write_all(&chunk).await.map_err(NodeImageError::io(&partial))?;
+        file.write_all(&chunk)
+            .await
+            .map_err(NodeImageError::io(&partial))?;
     }
     file.flush().await.map_err(NodeImageError::io(&partial))?;
     bar.finish_and_clear();
@@ -279,20 +297,36 @@ mod tests {
         let list = artifacts(&ReleaseSource::default(), &v, pairing_for(&v).unwrap());
         let arch = oci_arch();
         let kubelet = list.iter().find(|a| a.name == "kubelet").unwrap();
-        assert_eq!(kubelet.url, format!("https://dl.k8s.io/release/v1.36.2/bin/linux/{arch}/kubelet"));
+        assert_eq!(
+            kubelet.url,
+            format!("https://dl.k8s.io/release/v1.36.2/bin/linux/{arch}/kubelet")
+        );
         assert_eq!(kubelet.checksum_url, format!("{}.sha256", kubelet.url));
         let etcd = list.iter().find(|a| a.name == "etcd").unwrap();
-        assert!(etcd.url.ends_with(&format!("/v3.6.8/etcd-v3.6.8-linux-{arch}.tar.gz")));
+        assert!(
+            etcd.url
+                .ends_with(&format!("/v3.6.8/etcd-v3.6.8-linux-{arch}.tar.gz"))
+        );
         assert!(etcd.checksum_url.ends_with("/SHA256SUMS"));
-        assert_eq!(etcd.member.as_deref(), Some(format!("etcd-v3.6.8-linux-{arch}/etcd").as_str()));
+        assert_eq!(
+            etcd.member.as_deref(),
+            Some(format!("etcd-v3.6.8-linux-{arch}/etcd").as_str())
+        );
         assert_eq!(list.len(), 8);
     }
 
     #[test]
     fn a_mirror_serves_every_path() {
         let v = KubeVersion::parse("v1.36.2").unwrap();
-        let list = artifacts(&ReleaseSource::mirror("http://127.0.0.1:8080/"), &v, pairing_for(&v).unwrap());
-        assert!(list.iter().all(|a| a.url.starts_with("http://127.0.0.1:8080/")));
+        let list = artifacts(
+            &ReleaseSource::mirror("http://127.0.0.1:8080/"),
+            &v,
+            pairing_for(&v).unwrap(),
+        );
+        assert!(
+            list.iter()
+                .all(|a| a.url.starts_with("http://127.0.0.1:8080/"))
+        );
     }
 
     #[test]
@@ -300,8 +334,12 @@ mod tests {
         let d = "a".repeat(64);
         let e = "B".repeat(64);
         assert_eq!(parse_checksum(&d, None), Some(d.clone()));
-        assert_eq!(parse_checksum(&format!("{d}  coredns.tgz\n"), None), Some(d.clone()));
-        let list = format!("{d}  etcd-v3.6.8-linux-arm64.tar.gz\n{e}  etcd-v3.6.8-linux-amd64.tar.gz\n");
+        assert_eq!(
+            parse_checksum(&format!("{d}  coredns.tgz\n"), None),
+            Some(d.clone())
+        );
+        let list =
+            format!("{d}  etcd-v3.6.8-linux-arm64.tar.gz\n{e}  etcd-v3.6.8-linux-amd64.tar.gz\n");
         assert_eq!(
             parse_checksum(&list, Some("etcd-v3.6.8-linux-amd64.tar.gz")),
             Some("b".repeat(64))

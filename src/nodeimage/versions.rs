@@ -146,8 +146,11 @@ mod tests {
             Some("v1.36.2")
         );
         assert_eq!(
-            parse_reported_version("kubectl", "Client Version: v1.36.2\nKustomize Version: v5.8.1\n")
-                .as_deref(),
+            parse_reported_version(
+                "kubectl",
+                "Client Version: v1.36.2\nKustomize Version: v5.8.1\n"
+            )
+            .as_deref(),
             Some("v1.36.2")
         );
         assert_eq!(

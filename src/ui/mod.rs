@@ -34,7 +34,11 @@ impl Ui {
         let stderr_tty = std::io::stderr().is_terminal();
         let ci = std::env::var_os("CI").is_some();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Ui::new(mode_for(quiet, stderr_tty, ci), stderr_tty && !no_color, verbose)
+        Ui::new(
+            mode_for(quiet, stderr_tty, ci),
+            stderr_tty && !no_color,
+            verbose,
+        )
     }
 
     pub fn new(mode: Mode, color: bool, verbose: bool) -> Ui {

@@ -293,8 +293,15 @@ mod tests {
         let mut problems = Vec::new();
         check_args(Component::ApiServer, &args, &mut problems);
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].path, "kubernetes.extraArgs.apiServer.audit-policy-file");
-        assert!(problems[0].message.contains("cannot contain spaces"), "{}", problems[0].message);
+        assert_eq!(
+            problems[0].path,
+            "kubernetes.extraArgs.apiServer.audit-policy-file"
+        );
+        assert!(
+            problems[0].message.contains("cannot contain spaces"),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]

@@ -14,12 +14,15 @@ use super::KubeError;
 
 pub const FIELD_MANAGER: &str = "devk";
 
+/// (apiVersion, kind) -> what discovery said about it.
+type ResolveCache = HashMap<(String, String), (ApiResource, ApiCapabilities)>;
+
 /// Resolves kinds to API resources, remembering answers: one discovery
 /// request per group/version, not per object.
 #[derive(Clone)]
 pub struct Applier {
     client: kube::Client,
-    cache: Arc<Mutex<HashMap<(String, String), (ApiResource, ApiCapabilities)>>>,
+    cache: Arc<Mutex<ResolveCache>>,
 }
 
 /// What an apply did to one object.
@@ -64,12 +67,12 @@ impl Applier {
             .await
             .map_err(|e| match &e {
                 kube::Error::Api(s) if s.code == 404 => KubeError::UnknownKind {
-                    what: format!("{kind}"),
+                    what: kind.to_string(),
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
                 },
                 kube::Error::Discovery(_) => KubeError::UnknownKind {
-                    what: format!("{kind}"),
+                    what: kind.to_string(),
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
                 },

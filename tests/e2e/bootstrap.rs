@@ -81,7 +81,10 @@ spec:
 fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
     let started = Instant::now();
     while !check() {
-        assert!(started.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -112,8 +115,19 @@ fn exercise(cluster: &TestCluster, host_port: u16, nodes: usize) {
         "-o",
         "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}",
     ]);
-    assert_eq!(ready.lines().filter(|l| *l == "True").count(), nodes, "{ready}");
-    let cps = cluster.kubectl_ok(&["get", "nodes", "-l", "node-role.kubernetes.io/control-plane", "-o", "name"]);
+    assert_eq!(
+        ready.lines().filter(|l| *l == "True").count(),
+        nodes,
+        "{ready}"
+    );
+    let cps = cluster.kubectl_ok(&[
+        "get",
+        "nodes",
+        "-l",
+        "node-role.kubernetes.io/control-plane",
+        "-o",
+        "name",
+    ]);
     assert_eq!(cps.lines().count(), 1);
     // Each node got its planned pod range.
     let cidrs = cluster.kubectl_ok(&["get", "nodes", "-o", "jsonpath={.items[*].spec.podCIDR}"]);
@@ -136,26 +150,42 @@ fn exercise(cluster: &TestCluster, host_port: u16, nodes: usize) {
 
     // Pod to pod, across nodes where there are several.
     let (from, from_node, _) = &pods[0];
-    let target = pods
-        .iter()
-        .find(|p| p.1 != *from_node)
-        .unwrap_or(&pods[1]);
-    let body = cluster.kubectl_ok(&["exec", from, "--", "wget", "-qO-", &format!("http://{}:8080/", target.2)]);
+    let target = pods.iter().find(|p| p.1 != *from_node).unwrap_or(&pods[1]);
+    let body = cluster.kubectl_ok(&[
+        "exec",
+        from,
+        "--",
+        "wget",
+        "-qO-",
+        &format!("http://{}:8080/", target.2),
+    ]);
     assert_eq!(body, "devk test app");
 
     // kubectl logs (httpd -v logs each request) and exec.
-    wait_until("the request in the target pod's log", Duration::from_secs(30), || {
-        cluster
-            .kubectl(&["logs", &target.0])
-            .stdout
-            .windows(3)
-            .any(|w| w == b"GET")
-    });
-    assert_eq!(cluster.kubectl_ok(&["exec", from, "--", "echo", "exec works"]), "exec works");
+    wait_until(
+        "the request in the target pod's log",
+        Duration::from_secs(30),
+        || {
+            cluster
+                .kubectl(&["logs", &target.0])
+                .stdout
+                .windows(3)
+                .any(|w| w == b"GET")
+        },
+    );
+    assert_eq!(
+        cluster.kubectl_ok(&["exec", from, "--", "echo", "exec works"]),
+        "exec works"
+    );
 
     // A volume from the default StorageClass, DNS and the Service from a Job.
     cluster.apply(VOLUME_AND_JOB);
-    cluster.kubectl_ok(&["wait", "--for=condition=complete", "job/writer", "--timeout=180s"]);
+    cluster.kubectl_ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/writer",
+        "--timeout=180s",
+    ]);
     assert_eq!(
         cluster.kubectl_ok(&["get", "pvc", "data", "-o", "jsonpath={.status.phase}"]),
         "Bound"
@@ -167,10 +197,14 @@ fn exercise(cluster: &TestCluster, host_port: u16, nodes: usize) {
     // The NodePort from the host, through the extraPortMapping.
     let url = format!("http://127.0.0.1:{host_port}/");
     let mut last = String::new();
-    wait_until("the NodePort to answer from the host", Duration::from_secs(30), || {
-        last = http_get(&url).unwrap_or_else(|e| e);
-        last.contains("devk test app")
-    });
+    wait_until(
+        "the NodePort to answer from the host",
+        Duration::from_secs(30),
+        || {
+            last = http_get(&url).unwrap_or_else(|e| e);
+            last.contains("devk test app")
+        },
+    );
 }
 
 /// A tiny HTTP/1.0 GET, to keep the tests free of an HTTP client.
@@ -182,12 +216,18 @@ fn http_get(url: &str) -> Result<String, String> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").map_err(|e| e.to_string())?;
     let mut body = String::new();
-    stream.read_to_string(&mut body).map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut body)
+        .map_err(|e| e.to_string())?;
     Ok(body)
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn config_file(dir: &std::path::Path, name: &str, workers: usize, port: u16) -> String {
@@ -205,7 +245,11 @@ fn config_file(dir: &std::path::Path, name: &str, workers: usize, port: u16) -> 
         }
     }
     let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, format!("apiVersion: devk.dev/v1alpha1\nkind: Cluster\nname: {name}\nnodes:\n{nodes}")).unwrap();
+    std::fs::write(
+        &path,
+        format!("apiVersion: devk.dev/v1alpha1\nkind: Cluster\nname: {name}\nnodes:\n{nodes}"),
+    )
+    .unwrap();
     path.display().to_string()
 }
 
@@ -215,33 +259,69 @@ fn restart_every_node(cluster: &TestCluster, nodes: &[String]) {
     let mut args = vec!["restart"];
     args.extend(nodes.iter().map(String::as_str));
     docker_ok(&args);
-    wait_until("the API after the restart", Duration::from_secs(120), || {
-        cluster.kubectl(&["get", "--raw", "/readyz"]).status.success()
-    });
-    wait_until("every node Ready after the restart", Duration::from_secs(180), || {
-        let out = cluster.kubectl(&[
+    wait_until(
+        "the API after the restart",
+        Duration::from_secs(120),
+        || {
+            cluster
+                .kubectl(&["get", "--raw", "/readyz"])
+                .status
+                .success()
+        },
+    );
+    wait_until(
+        "every node Ready after the restart",
+        Duration::from_secs(180),
+        || {
+            let out = cluster.kubectl(&[
             "get",
             "nodes",
             "-o",
             "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}",
         ]);
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        out.status.success() && text.lines().count() == nodes.len() && text.lines().all(|l| l == "True")
-    });
-    wait_until("the Deployment's pods running again", Duration::from_secs(180), || {
-        let out = cluster.kubectl(&["get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "3"
-    });
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            out.status.success()
+                && text.lines().count() == nodes.len()
+                && text.lines().all(|l| l == "True")
+        },
+    );
+    wait_until(
+        "the Deployment's pods running again",
+        Duration::from_secs(180),
+        || {
+            let out = cluster.kubectl(&[
+                "get",
+                "deployment",
+                "web",
+                "-o",
+                "jsonpath={.status.readyReplicas}",
+            ]);
+            String::from_utf8_lossy(&out.stdout).trim() == "3"
+        },
+    );
     // Traffic across nodes again (routes are re-applied by each node at boot).
     let pods = pod_ips(cluster);
     let (from, from_node, _) = &pods[0];
     let target = pods.iter().find(|p| p.1 != *from_node).unwrap_or(&pods[1]);
-    wait_until("pod-to-pod traffic after the restart", Duration::from_secs(60), || {
-        cluster
-            .kubectl(&["exec", from, "--", "wget", "-qO-", "-T", "3", &format!("http://{}:8080/", target.2)])
-            .status
-            .success()
-    });
+    wait_until(
+        "pod-to-pod traffic after the restart",
+        Duration::from_secs(60),
+        || {
+            cluster
+                .kubectl(&[
+                    "exec",
+                    from,
+                    "--",
+                    "wget",
+                    "-qO-",
+                    "-T",
+                    "3",
+                    &format!("http://{}:8080/", target.2),
+                ])
+                .status
+                .success()
+        },
+    );
 }
 
 fn kubeconfig_has(cluster: &TestCluster, context: &str) -> bool {
@@ -253,7 +333,9 @@ fn kubeconfig_has(cluster: &TestCluster, context: &str) -> bool {
 #[test]
 fn one_node_cluster_does_everything_a_user_needs() {
     let test = "one_node_cluster_does_everything_a_user_needs";
-    let Some(image) = real_node_image(test) else { return };
+    let Some(image) = real_node_image(test) else {
+        return;
+    };
     if app_image(test).is_none() {
         return;
     }
@@ -267,14 +349,19 @@ fn one_node_cluster_does_everything_a_user_needs() {
 
     let out = cluster.devk(&["delete", "--name", "e2e-one"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!kubeconfig_has(&cluster, "devk-e2e-one"), "the kubeconfig entry survived delete");
+    assert!(
+        !kubeconfig_has(&cluster, "devk-e2e-one"),
+        "the kubeconfig entry survived delete"
+    );
     assert_eq!(leftovers("e2e-one"), Vec::<String>::new());
 }
 
 #[test]
 fn three_node_cluster_spreads_work_and_survives_restarts() {
     let test = "three_node_cluster_spreads_work_and_survives_restarts";
-    let Some(image) = real_node_image(test) else { return };
+    let Some(image) = real_node_image(test) else {
+        return;
+    };
     if app_image(test).is_none() {
         return;
     }

@@ -22,4 +22,14 @@ systemctl set-default multi-user.target >/dev/null 2>&1
 rm -f /etc/containerd/config.toml
 mkdir -p /etc/devk /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/cni/net.d
 chmod 0700 /var/lib/etcd
+# Keep the CNI plugins devk's network uses (and bridge, for users who
+# switch); the others are most of the plugin package's size.
+for plugin in /usr/lib/cni/*; do
+  case "$(basename "$plugin")" in
+    ptp|host-local|portmap|loopback|bridge|bandwidth|tuning) ;;
+    *) rm -f "$plugin" ;;
+  esac
+done
+# containerd's failpoint test shims.
+rm -rf /usr/lib/containerd
 rm -rf /usr/share/doc/* /usr/share/man/* /var/lib/apt/lists/* /var/cache/apt/*

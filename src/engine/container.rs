@@ -420,6 +420,38 @@ impl Engine {
         }
     }
 
+    /// Memory in use by a container, as `docker stats` counts it: usage
+    /// minus the inactive file cache the kernel can drop.
+    pub async fn memory_usage(&self, name: &str) -> Result<u64, EngineError> {
+        use futures::StreamExt;
+        let mut stream = self.docker.stats(
+            name,
+            Some(bollard::query_parameters::StatsOptions {
+                stream: false,
+                one_shot: false,
+            }),
+        );
+        let stats = stream
+            .next()
+            .await
+            .ok_or_else(|| EngineError::Failed {
+                action: "reading the memory use of",
+                object: name.to_string(),
+                message: "the engine sent no statistics".to_string(),
+            })?
+            .map_err(EngineError::api("reading the memory use of", name))?;
+        let memory = stats.memory_stats.unwrap_or_default();
+        let usage = memory.usage.unwrap_or_default();
+        let details = memory.stats.unwrap_or_default();
+        // cgroup v1 reports total_inactive_file, v2 inactive_file.
+        let inactive = details
+            .get("total_inactive_file")
+            .or_else(|| details.get("inactive_file"))
+            .copied()
+            .unwrap_or_default();
+        Ok(usage.saturating_sub(inactive))
+    }
+
     /// The last lines the container wrote to stdout/stderr.
     pub async fn container_logs(&self, name: &str, tail: usize) -> Result<String, EngineError> {
         use futures::StreamExt;

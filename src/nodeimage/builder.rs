@@ -136,7 +136,7 @@ pub async fn build_node_image(
             BuildRequest {
                 tag: &image,
                 context: BuildContext::File(context_path),
-                target: "node",
+                target: "flat",
                 build_args: build_args(opts),
                 labels: image_labels,
             },

@@ -312,10 +312,11 @@ fn restart_every_node(cluster: &TestCluster, nodes: &[String]) {
                     "exec",
                     from,
                     "--",
+                    // busybox 1.35's `wget -T` crashes; bound it with `timeout`.
+                    "timeout",
+                    "5",
                     "wget",
                     "-qO-",
-                    "-T",
-                    "3",
                     &format!("http://{}:8080/", target.2),
                 ])
                 .status

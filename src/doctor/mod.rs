@@ -100,7 +100,13 @@ pub async fn diagnose(opts: &Options) -> Vec<Finding> {
         findings.push(kernel::check_ip_forward(
             root.read("/proc/sys/net/ipv4/ip_forward").as_deref(),
         ));
-        findings.push(inotify::check(&inotify::gather(&root)));
+        // Nodes of a rootful engine run as root; a rootless one's as us.
+        let node_uid = match details {
+            // SAFETY: getuid has no preconditions.
+            Some(d) if d.rootless => unsafe { libc::getuid() },
+            _ => 0,
+        };
+        findings.push(inotify::check(&inotify::gather(&root, node_uid)));
     } else {
         for name in [kernel::NAME, kernel::IP_FORWARD_NAME, inotify::NAME] {
             findings.push(Finding::remote_engine(name, host));

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod kube;

@@ -6,6 +6,7 @@ mod common;
 mod completion;
 mod create;
 mod delete;
+mod doctor;
 mod get;
 mod list;
 mod version;
@@ -52,6 +53,8 @@ pub enum Command {
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
+    /// Check that this machine can run devk clusters, and say how to fix what cannot.
+    Doctor(doctor::Args),
     /// Print devk's version and what it builds by default.
     Version(version::Args),
     /// Print a shell completion script.
@@ -67,6 +70,7 @@ pub async fn run(cli: Cli) -> crate::Result<u8> {
         Command::List(args) => list::run(args).await,
         Command::Get(cmd) => get::run(cmd).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
+        Command::Doctor(args) => doctor::run(args, &ui).await,
         Command::Version(args) => version::run(args),
         Command::Completion(args) => completion::run(args),
     }

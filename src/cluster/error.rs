@@ -72,6 +72,12 @@ impl ClusterError {
             ClusterError::NodeImage(e) => e.hint(),
             ClusterError::Kube(e) => e.hint(),
             ClusterError::Kubeconfig(e) => e.hint(),
+            ClusterError::NodeDied { logs, .. } if logs.trim().is_empty() => Some(
+                "a node that stops at once without a word is usually out of inotify instances \
+                 (every node's systemd and kubelet use some): `sudo sysctl fs.inotify.max_user_instances=512`; \
+                 `devk doctor` checks this"
+                    .to_string(),
+            ),
             ClusterError::BootTimeout { .. } | ClusterError::NodeDied { .. } => Some(
                 "run `devk doctor` to check the host; `devk create --retain` keeps the nodes for inspection"
                     .to_string(),

@@ -8,6 +8,7 @@ mod create;
 mod delete;
 mod get;
 mod list;
+mod test;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ pub enum Command {
     /// Show details of a cluster.
     #[command(subcommand)]
     Get(get::GetCommand),
+    /// Run directories of manifests as tests against a cluster.
+    Test(test::Args),
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
@@ -66,6 +69,7 @@ pub async fn run(cli: Cli) -> crate::Result<u8> {
         Command::Delete(args) => delete::run(args, &ui).await,
         Command::List(args) => list::run(args).await,
         Command::Get(cmd) => get::run(cmd).await,
+        Command::Test(args) => test::run(args, &ui).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
         Command::Version(args) => version::run(args),
         Command::Completion(args) => completion::run(args),

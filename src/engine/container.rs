@@ -157,7 +157,7 @@ impl ContainerSpec {
             binds: (!binds.is_empty()).then_some(binds),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-            restart_policy: self.restart_unless_stopped.then(|| RestartPolicy {
+            restart_policy: self.restart_unless_stopped.then_some(RestartPolicy {
                 name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
                 maximum_retry_count: None,
             }),

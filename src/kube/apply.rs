@@ -14,12 +14,15 @@ use super::KubeError;
 
 pub const FIELD_MANAGER: &str = "devk";
 
+/// What discovery said, by (apiVersion, kind).
+type ResolveCache = HashMap<(String, String), (ApiResource, ApiCapabilities)>;
+
 /// Resolves kinds to API resources, remembering answers: one discovery
 /// request per group/version, not per object.
 #[derive(Clone)]
 pub struct Applier {
     client: kube::Client,
-    cache: Arc<Mutex<HashMap<(String, String), (ApiResource, ApiCapabilities)>>>,
+    cache: Arc<Mutex<ResolveCache>>,
 }
 
 /// What an apply did to one object.
@@ -64,12 +67,12 @@ impl Applier {
             .await
             .map_err(|e| match &e {
                 kube::Error::Api(s) if s.code == 404 => KubeError::UnknownKind {
-                    what: format!("{kind}"),
+                    what: kind.to_string(),
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
                 },
                 kube::Error::Discovery(_) => KubeError::UnknownKind {
-                    what: format!("{kind}"),
+                    what: kind.to_string(),
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
                 },
@@ -198,15 +201,12 @@ impl Applier {
             .and_then(Value::as_str)
             .filter(|ns| !ns.is_empty());
         let namespace_wanted = explicit_ns.or(default_namespace);
-        let (api, _, namespaced) = self
-            .api_for(&api_version, &kind, namespace_wanted)
-            .await?;
-        let body: DynamicObject = serde_json::from_value(object.clone()).map_err(|e| {
-            KubeError::Invalid {
+        let (api, _, namespaced) = self.api_for(&api_version, &kind, namespace_wanted).await?;
+        let body: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| KubeError::Invalid {
                 what: what.clone(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let params = PostParams {
             field_manager: Some(FIELD_MANAGER.to_string()),
             ..Default::default()
@@ -248,4 +248,3 @@ impl Applier {
         }
     }
 }
-

@@ -48,7 +48,9 @@ impl LiveObjects {
             Event::Init => self.relist = Some(BTreeMap::new()),
             Event::InitApply(object) => {
                 if let Some((key, value)) = self.keyed(object) {
-                    self.relist.get_or_insert_with(BTreeMap::new).insert(key, value);
+                    self.relist
+                        .get_or_insert_with(BTreeMap::new)
+                        .insert(key, value);
                 }
             }
             Event::InitDone => {

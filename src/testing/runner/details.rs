@@ -2,13 +2,15 @@
 //! it saw complete (with the API's completion time and devk's notice and
 //! report times, for the benchmark's report delay) and notes on a passed
 //! step (which expected failure was seen). `--output json` adds them to each
-//! step as `rollouts`, `notes` and `reportedAt`.
+//! step as `rollouts` (each with `observedCompleteAt`, `noticedAt`,
+//! `reportedAt` — the step's — and `reportDelay`, seconds from
+//! `observedCompleteAt` to `noticedAt`), `notes` and `reportedAt`.
 
 use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::timing::{RolloutTiming, seconds_between};
+use super::timing::RolloutTiming;
 use crate::testing::error::TestingError;
 use crate::testing::report::SuiteResult;
 use crate::testing::report::model::format_time;
@@ -25,13 +27,12 @@ pub struct StepDetails {
 }
 
 impl StepDetails {
-    /// Seconds from the API's completion time to the step's report, for
-    /// each rollout whose completion time is known.
+    /// Seconds from the API's completion time to devk noticing it, for each
+    /// rollout whose completion time is known (see [`RolloutTiming`]).
     pub fn report_delays(&self) -> Vec<f64> {
         self.rollouts
             .iter()
-            .filter_map(|r| r.observed_complete_at)
-            .map(|observed| seconds_between(observed, self.reported_at))
+            .filter_map(RolloutTiming::report_delay)
             .collect()
     }
 }
@@ -63,9 +64,7 @@ pub fn render_json(result: &SuiteResult, details: &[StepDetails]) -> Result<Stri
             let mut entry = serde_json::to_value(rollout).map_err(error)?;
             if let Some(map) = entry.as_object_mut() {
                 map.insert("reportedAt".into(), Value::String(reported_at.clone()));
-                let delay = rollout
-                    .observed_complete_at
-                    .map(|o| seconds_between(o, detail.reported_at));
+                let delay = rollout.report_delay();
                 map.insert(
                     "reportDelay".into(),
                     delay
@@ -126,7 +125,7 @@ mod tests {
             notes: vec!["Deployment bad: failed as expected".into()],
             reported_at: observed + Duration::from_millis(250),
         };
-        assert_eq!(details.report_delays(), vec![0.25]);
+        assert_eq!(details.report_delays(), vec![0.2]);
         let text = render_json(&result, &[details]).unwrap();
         let value: Value = serde_json::from_str(&text).unwrap();
         let steps = &value["tests"][0]["steps"];
@@ -135,7 +134,7 @@ mod tests {
         assert_eq!(rollout["observedCompleteAt"], "2026-01-01T00:00:10.000Z");
         assert_eq!(rollout["noticedAt"], "2026-01-01T00:00:10.200Z");
         assert_eq!(rollout["reportedAt"], "2026-01-01T00:00:10.250Z");
-        assert_eq!(rollout["reportDelay"], 0.25);
+        assert_eq!(rollout["reportDelay"], 0.2);
         assert_eq!(steps[1]["notes"][0], "Deployment bad: failed as expected");
         // The model still reads it back.
         let back: SuiteResult = serde_json::from_str(&text).unwrap();

@@ -102,7 +102,7 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// Seconds from the API's completion time to devk's report, for every
+    /// Seconds from the API's completion time to devk noticing it, for every
     /// rollout that completed: what the benchmark measures.
     pub fn report_delays(&self) -> Vec<f64> {
         self.details
@@ -284,7 +284,7 @@ mod tests {
             name: "web".into(),
             namespace: None,
             observed_complete_at: observed,
-            noticed_at: at,
+            noticed_at: at + Duration::from_millis(500),
         };
         let outcome = RunOutcome {
             result: SuiteResult {

@@ -262,10 +262,17 @@ impl Waiting {
     }
 
     fn finish(
-        self,
+        mut self,
         timed_out: bool,
         timeout: Duration,
     ) -> Result<(Vec<RolloutTiming>, Vec<String>), Vec<Problem>> {
+        for (workload, own, pods) in &mut self.workloads {
+            let object = self
+                .watches
+                .live(*own)
+                .get(workload.namespace.as_deref(), &workload.name);
+            workload.fill_observed_complete_at(object, self.watches.live(*pods));
+        }
         let within = if timed_out {
             format!(" within {}", format_duration(timeout))
         } else {

@@ -4,8 +4,11 @@
 //! The API's side is the latest transition it records for the workload and
 //! its pods — a True condition's `lastTransitionTime`/`lastUpdateTime` (a
 //! Deployment's `Progressing`/`NewReplicaSetAvailable`, a Job's `Complete`),
-//! a Job's `completionTime`, the `Ready` transition of each ready pod, the
-//! finish time of a succeeded pod's containers. Kubernetes writes these to
+//! a Job's `completionTime`, the time of the last write to the workload's
+//! status (its `managedFields` entry for the status subresource: when the
+//! controller wrote the counts that say "rolled out"), the `Ready`
+//! transition of each ready pod, the finish time of a succeeded pod's
+//! containers. Kubernetes writes these to
 //! the second, so `observedCompleteAt` is truncated and a report delay
 //! computed from it reads up to a second high.
 
@@ -31,6 +34,16 @@ pub struct RolloutTiming {
     pub noticed_at: SystemTime,
 }
 
+impl RolloutTiming {
+    /// Seconds from the API's completion time to devk noticing it; None when
+    /// the API shows no completion time. Reads up to a second high (the API
+    /// keeps whole seconds).
+    pub fn report_delay(&self) -> Option<f64> {
+        self.observed_complete_at
+            .map(|observed| seconds_between(observed, self.noticed_at))
+    }
+}
+
 /// `later - earlier` in seconds, negative when `later` is earlier.
 pub fn seconds_between(earlier: SystemTime, later: SystemTime) -> f64 {
     match later.duration_since(earlier) {
@@ -54,6 +67,17 @@ pub fn observed_complete_at(workload: &Value, pods: &[&Value]) -> Option<SystemT
         workload
             .pointer("/status/completionTime")
             .and_then(parse_time),
+    );
+    let managed = workload
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    times.extend(
+        managed
+            .iter()
+            .filter(|entry| entry.get("subresource").and_then(Value::as_str) == Some("status"))
+            .filter_map(|entry| entry.get("time").and_then(parse_time)),
     );
     for pod in pods {
         for condition in conditions(pod) {
@@ -139,6 +163,16 @@ mod tests {
             Some(at("2026-01-01T00:00:08Z"))
         );
         assert_eq!(observed_complete_at(&stateful_set, &[]), None);
+        // The controller's last status write counts; spec writes do not.
+        let written = json!({"metadata": {"managedFields": [
+            {"manager": "kubectl", "operation": "Apply", "time": "2026-01-01T00:05:00Z"},
+            {"manager": "kube-controller-manager", "operation": "Update", "subresource": "status",
+             "time": "2026-01-01T00:00:09Z"}]},
+            "status": {"readyReplicas": 1}});
+        assert_eq!(
+            observed_complete_at(&written, &[&ready]),
+            Some(at("2026-01-01T00:00:09Z"))
+        );
     }
 
     #[test]
@@ -168,7 +202,7 @@ mod tests {
             noticed_at: observed + Duration::from_millis(300),
         };
         assert!(seconds_between(observed + Duration::from_secs(1), observed) < 0.0);
-        assert!((seconds_between(observed, timing.noticed_at) - 0.3).abs() < 1e-9);
+        assert!((timing.report_delay().unwrap() - 0.3).abs() < 1e-9);
         let value = serde_json::to_value(&timing).unwrap();
         assert_eq!(
             value,

@@ -85,17 +85,7 @@ impl Workload {
             // Only kinds with a rollout are tracked (see from_applied).
             None => Rollout::Complete,
         };
-        let own_pods: Vec<&Value> = if self.kind == "Pod" {
-            vec![object]
-        } else {
-            let selector = object.pointer("/spec/selector").unwrap_or(&Value::Null);
-            pods.values()
-                .filter(|pod| {
-                    pod.pointer("/metadata/deletionTimestamp").is_none()
-                        && selects(selector, labels_of(pod))
-                })
-                .collect()
-        };
+        let own_pods = self.own_pods(object, pods);
         let typed: Vec<Pod> = own_pods
             .iter()
             .filter_map(|p| serde_json::from_value((*p).clone()).ok())
@@ -112,6 +102,40 @@ impl Workload {
                 .then(|| observed_complete_at(object, &own_pods))
                 .flatten();
             self.settle(judge(&self.expectation, &rollout), rollout, now, completed);
+        }
+    }
+
+    /// The workload's pods: those its selector selects (not being deleted);
+    /// a Pod is its own.
+    fn own_pods<'a>(&self, object: &'a Value, pods: &'a LiveObjects) -> Vec<&'a Value> {
+        if self.kind == "Pod" {
+            return vec![object];
+        }
+        let selector = object.pointer("/spec/selector").unwrap_or(&Value::Null);
+        pods.values()
+            .filter(|pod| {
+                pod.pointer("/metadata/deletionTimestamp").is_none()
+                    && selects(selector, labels_of(pod))
+            })
+            .collect()
+    }
+
+    /// For a completed rollout whose completion time the API did not show
+    /// yet when it was noticed (the pod watch can lag the workload's), look
+    /// again in the latest view.
+    pub fn fill_observed_complete_at(&mut self, object: Option<&Value>, pods: &LiveObjects) {
+        let Some(object) = object else {
+            return;
+        };
+        let found = {
+            let own = self.own_pods(object, pods);
+            observed_complete_at(object, &own)
+        };
+        if let Some(settled) = &mut self.settled
+            && settled.rollout == Rollout::Complete
+            && settled.observed_complete_at.is_none()
+        {
+            settled.observed_complete_at = found;
         }
     }
 

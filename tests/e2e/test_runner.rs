@@ -104,8 +104,10 @@ fn runner_scenarios_on_one_cluster() {
 }
 
 /// Deployment, StatefulSet with a PVC, DaemonSet, Job, a Service reached by
-/// DNS from a Job, a rolling update over two steps: all pass. The JSON
-/// report carries each rollout's timing; the JUnit report is valid.
+/// DNS from a Job, a rolling update over two steps, custom resources (a CRD
+/// from the suite's setup, one applied in a step, a kuttl delete): all
+/// pass. The JSON report carries each rollout's timing; the JUnit report is
+/// valid.
 fn passing_suite(cluster: &TestCluster, app: &str, work: &Path) {
     let junit = work.join("passing.xml");
     let out = cluster.devk(&[
@@ -130,13 +132,21 @@ fn passing_suite(cluster: &TestCluster, app: &str, work: &Path) {
     let report: Value = serde_json::from_str(&stdout(&out)).expect("stdout is the JSON report");
     let tests = report["tests"].as_array().unwrap();
     let names: Vec<&str> = tests.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["rolling-update", "service-dns", "workloads"]);
+    assert_eq!(
+        names,
+        [
+            "custom-resource",
+            "rolling-update",
+            "service-dns",
+            "workloads"
+        ]
+    );
     for t in tests {
         assert_eq!(t["outcome"]["status"], "passed", "{t}");
     }
 
     // Every workload of the plain test rolled out, each with its timing.
-    let workloads = &tests[2]["steps"][0]["rollouts"];
+    let workloads = &tests[3]["steps"][0]["rollouts"];
     let mut kinds: Vec<&str> = workloads
         .as_array()
         .unwrap()
@@ -158,7 +168,7 @@ fn passing_suite(cluster: &TestCluster, app: &str, work: &Path) {
         }
     }
     // The rolling update's second step saw the new generation roll out.
-    let update = &tests[0]["steps"][1];
+    let update = &tests[1]["steps"][1];
     assert_eq!(update["name"], "02-v2");
     assert_eq!(update["rollouts"][0]["name"], "app");
     delays.sort_by(f64::total_cmp);

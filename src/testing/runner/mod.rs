@@ -127,6 +127,14 @@ pub async fn run(
     let mut interrupted = false;
     for plan in plans {
         let offset = tests.len();
+        if cancel.is_cancelled() {
+            for test in &plan.suite.tests {
+                let result = not_run(test, "not run: interrupted");
+                observer.test_finished(&result, &[]);
+                tests.push(result);
+            }
+            continue;
+        }
         if let Err(problem) = setup(applier, plan, cancel).await {
             for test in &plan.suite.tests {
                 let result = setup_failed(test, problem.clone(), cancel.is_cancelled());
@@ -194,6 +202,19 @@ async fn setup(
         applied = apply::apply_documents(applier, &plan.setup, Some(SETUP_NAMESPACE), deadline) => {
             applied.map(|_| ())
         }
+    }
+}
+
+fn not_run(test: &TestCase, reason: &str) -> TestResult {
+    TestResult {
+        name: test.name.clone(),
+        classname: test.classname.clone(),
+        namespace: String::new(),
+        outcome: Outcome::Skipped {
+            reason: reason.to_string(),
+        },
+        duration: Duration::ZERO,
+        steps: Vec::new(),
     }
 }
 

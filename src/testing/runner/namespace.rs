@@ -24,6 +24,9 @@ pub const TEST_NAME_ANNOTATION: &str = "devk.dev/test";
 /// Tries at a free name before giving up (a clash needs the same test name
 /// and the same 5 random characters).
 const NAME_ATTEMPTS: usize = 3;
+/// How long the delete request may take (not the deletion: that is not
+/// waited for).
+const DELETE_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the ServiceAccount controller gets to create `default`.
 const SERVICE_ACCOUNT_WAIT: Duration = Duration::from_secs(30);
 
@@ -91,9 +94,15 @@ async fn wait_for_default_service_account(applier: &Applier, namespace: &str) {
 /// Delete the namespace in the foreground, without waiting for it to go.
 pub async fn delete(applier: &Applier, namespace: &str) -> Result<(), String> {
     let api: Api<Namespace> = Api::all(applier.client().clone());
-    match api.delete(namespace, &DeleteParams::foreground()).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(e) => Err(format!("deleting namespace {namespace}: {e}")),
+    let params = DeleteParams::foreground();
+    let request = api.delete(namespace, &params);
+    match tokio::time::timeout(DELETE_REQUEST_TIMEOUT, request).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(kube::Error::Api(status))) if status.code == 404 => Ok(()),
+        Ok(Err(e)) => Err(format!("deleting namespace {namespace}: {e}")),
+        Err(_) => Err(format!(
+            "deleting namespace {namespace}: no answer within {}s",
+            DELETE_REQUEST_TIMEOUT.as_secs()
+        )),
     }
 }

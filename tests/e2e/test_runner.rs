@@ -125,7 +125,7 @@ fn passing_suite(cluster: &TestCluster, app: &str, work: &Path) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         last_line(&stderr(&out)),
-        "3 passed, 0 failed",
+        "4 passed, 0 failed",
         "{}",
         text(&out)
     );

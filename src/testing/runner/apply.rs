@@ -142,7 +142,11 @@ async fn wait_established(
 }
 
 /// Delete what a kuttl TestStep lists under `delete` (by name, or every
-/// object with the labels), in the foreground, and wait until it is gone.
+/// object with the labels) and wait until it is gone. Propagation is
+/// Background, as in kuttl's successor chainsaw: the object goes at once
+/// and the garbage collector removes its dependents (a foreground deletion
+/// waits on the garbage collector, which learns of a new CRD's kind only at
+/// its next discovery, up to 30s later; and some kinds default to Orphan).
 pub async fn delete_refs(
     applier: &Applier,
     refs: &[ObjectRef],
@@ -211,7 +215,7 @@ async fn delete_ref(
                 &reference.kind,
                 name,
                 namespace,
-                &DeleteParams::foreground(),
+                &DeleteParams::background(),
             )
             .await
             .map_err(|e| failed(e.api_message()))?;

@@ -183,7 +183,8 @@ fn passing_suite(cluster: &TestCluster, app: &str, work: &Path) {
 
 /// A bad image fails fast with events and pod state, a crash loop fails
 /// showing the crashed container's output, an expected failure passes
-/// saying what it saw, an assert fails with the field that differs.
+/// saying what it saw, an assert fails with the field that differs, an
+/// object the API server refuses fails with the server's message.
 fn failing_suite(cluster: &TestCluster, work: &Path) {
     let junit = work.join("failing.xml");
     let timeout_secs = 90.0;
@@ -199,7 +200,7 @@ fn failing_suite(cluster: &TestCluster, work: &Path) {
     ]);
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert_eq!(last_line(&report), "1 passed, 3 failed", "{}", text(&out));
+    assert_eq!(last_line(&report), "1 passed, 4 failed", "{}", text(&out));
 
     let block = |test: &str| -> String {
         let start = report
@@ -263,10 +264,23 @@ fn failing_suite(cluster: &TestCluster, work: &Path) {
         );
     }
 
+    let rejected = block("rejected");
+    for needle in [
+        "applying Deployment no-selector failed",
+        // file, document, kind, name, then the API server's own words
+        "rejected/deployment.yaml, document 2 (line 7): Deployment no-selector: Deployment.apps \"no-selector\" is invalid: ",
+        "spec.selector: Required value",
+    ] {
+        assert!(
+            rejected.contains(needle),
+            "missing {needle:?} in\n{rejected}"
+        );
+    }
+
     let valid = xmllint_schema(&junit);
     assert!(valid.status.success(), "JUnit invalid: {}", text(&valid));
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(xml.matches("<failure ").count(), 3, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 4, "{xml}");
     assert!(
         xml.contains("message=\"step apply: Deployment missing-image did not roll out\""),
         "{xml}"

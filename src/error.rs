@@ -22,6 +22,9 @@ pub enum Error {
     Kubeconfig(#[from] crate::kubeconfig::KubeconfigError),
     #[error(transparent)]
     Testing(#[from] crate::testing::TestingError),
+    /// `devk test` could not run (a failed test is not an error): exit 2.
+    #[error(transparent)]
+    TestRun(#[from] crate::testing::runner::RunnerError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
     Usage {
@@ -44,6 +47,7 @@ impl Error {
             Error::Cluster(e) => e.hint(),
             Error::Kubeconfig(e) => e.hint(),
             Error::Testing(e) => e.hint(),
+            Error::TestRun(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Interrupted => None,
         }
@@ -55,7 +59,7 @@ impl Error {
         match self {
             Error::Interrupted => 130,
             Error::Cluster(e) if e.is_interrupted() => 130,
-            Error::Usage { .. } | Error::Config(_) => 2,
+            Error::Usage { .. } | Error::Config(_) | Error::TestRun(_) => 2,
             _ => 1,
         }
     }

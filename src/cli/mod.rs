@@ -9,6 +9,7 @@ mod delete;
 mod doctor;
 mod get;
 mod list;
+mod test;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ pub enum Command {
     /// Show details of a cluster.
     #[command(subcommand)]
     Get(get::GetCommand),
+    /// Run directories of manifests as tests against a cluster.
+    Test(test::Args),
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
@@ -69,6 +72,7 @@ pub async fn run(cli: Cli) -> crate::Result<u8> {
         Command::Delete(args) => delete::run(args, &ui).await,
         Command::List(args) => list::run(args).await,
         Command::Get(cmd) => get::run(cmd).await,
+        Command::Test(args) => test::run(args, &ui).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
         Command::Doctor(args) => doctor::run(args, &ui).await,
         Command::Version(args) => version::run(args),

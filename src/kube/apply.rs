@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::{ApiCapabilities, Scope};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use super::KubeError;
 
 pub const FIELD_MANAGER: &str = "devk";
 
-/// (apiVersion, kind) -> what discovery said about it.
+/// What discovery said, by (apiVersion, kind).
 type ResolveCache = HashMap<(String, String), (ApiResource, ApiCapabilities)>;
 
 /// Resolves kinds to API resources, remembering answers: one discovery
@@ -170,5 +170,81 @@ impl Applier {
             namespace,
             object: serde_json::to_value(&result).unwrap_or(Value::Null),
         })
+    }
+
+    /// Create an object that has `metadata.generateName` and no name (server-side
+    /// apply needs a name). A namespaced object without a namespace goes into
+    /// `default_namespace`.
+    pub async fn create(
+        &self,
+        object: &Value,
+        default_namespace: Option<&str>,
+    ) -> Result<Applied, KubeError> {
+        let field = |pointer: &str| {
+            object
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let api_version = field("/apiVersion");
+        let kind = field("/kind");
+        let what = format!("{kind} {}*", field("/metadata/generateName"));
+        if api_version.is_empty() || kind.is_empty() {
+            return Err(KubeError::Invalid {
+                what,
+                message: "an object needs apiVersion and kind".to_string(),
+            });
+        }
+        let explicit_ns = object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .filter(|ns| !ns.is_empty());
+        let namespace_wanted = explicit_ns.or(default_namespace);
+        let (api, _, namespaced) = self.api_for(&api_version, &kind, namespace_wanted).await?;
+        let body: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| KubeError::Invalid {
+                what: what.clone(),
+                message: e.to_string(),
+            })?;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..Default::default()
+        };
+        let result = api
+            .create(&params, &body)
+            .await
+            .map_err(KubeError::api(format!("creating {what}")))?;
+        Ok(Applied {
+            api_version,
+            kind,
+            name: result.metadata.name.clone().unwrap_or_default(),
+            namespace: if namespaced {
+                namespace_wanted.map(str::to_string)
+            } else {
+                None
+            },
+            object: serde_json::to_value(&result).unwrap_or(Value::Null),
+        })
+    }
+
+    /// Delete one object; `Ok(false)` when it was not there.
+    pub async fn delete(
+        &self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        namespace: Option<&str>,
+        params: &DeleteParams,
+    ) -> Result<bool, KubeError> {
+        let (api, _, _) = self.api_for(api_version, kind, namespace).await?;
+        match api.delete(name, params).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+            Err(e) => Err(KubeError::Api {
+                what: format!("deleting {kind} {name}"),
+                source: e,
+            }),
+        }
     }
 }

@@ -6,6 +6,7 @@ mod apply;
 mod client;
 mod error;
 pub mod readiness;
+pub mod watch;
 
 pub use apply::{Applied, Applier, FIELD_MANAGER};
 pub use client::{from_kubeconfig_yaml, from_user_kubeconfig, get_text};

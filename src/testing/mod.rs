@@ -3,8 +3,8 @@
 //! [`kuttl`]); [`manifest`] reads YAML into located JSON documents;
 //! [`matcher`] compares expected partial objects with live ones; [`report`]
 //! holds results and renders them (text, JSON, JUnit). Rollout rules are in
-//! [`crate::kube::readiness`]. The runner that talks to a cluster builds on
-//! these; nothing here does I/O beyond reading test files.
+//! [`crate::kube::readiness`]. [`runner`] talks to a cluster and builds on
+//! these; nothing else here does I/O beyond reading test files.
 
 pub mod discovery;
 pub mod duration;
@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod matcher;
 pub mod namespace;
 pub mod report;
+pub mod runner;
 pub mod suite_file;
 
 pub use error::TestingError;

@@ -8,3 +8,4 @@ mod support;
 
 mod bootstrap;
 mod ha;
+mod test_runner;

@@ -65,6 +65,29 @@ pub fn pod_failure(pod: &Pod, crashloop_restart_threshold: i32) -> Option<(Failu
     }
 
     for container in containers(status) {
+        if let Some(terminated) = container.state.as_ref().and_then(|s| s.terminated.as_ref())
+            && container.restart_count >= crashloop_restart_threshold
+            && will_restart(pod, &container.name, terminated.exit_code)
+        {
+            // Kubelets report the crashed instance as terminated for much of
+            // the back-off, and switch to waiting/CrashLoopBackOff only at a
+            // later sync (a minute or more on v1.36); restarted this often and
+            // dead again, it is crash-looping either way.
+            return Some((
+                FailureReason::CrashLoopBackOff,
+                format!(
+                    "pod {name}: container {}: CrashLoopBackOff (restarted {} times): exited with code {}{}, waiting to be restarted",
+                    container.name,
+                    container.restart_count,
+                    terminated.exit_code,
+                    terminated
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
         let Some(waiting) = container.state.as_ref().and_then(|s| s.waiting.as_ref()) else {
             continue;
         };
@@ -141,6 +164,29 @@ pub fn fail_fast(
             reason,
             message,
         })
+}
+
+/// Whether the kubelet restarts this container after it exited with
+/// `exit_code`: the container's own restartPolicy (sidecars, restart rules)
+/// or else the pod's (default Always).
+fn will_restart(pod: &Pod, container: &str, exit_code: i32) -> bool {
+    let spec = pod.spec.as_ref();
+    let own = spec.and_then(|s| {
+        s.init_containers
+            .iter()
+            .flatten()
+            .chain(s.containers.iter())
+            .find(|c| c.name == container)
+            .and_then(|c| c.restart_policy.clone())
+    });
+    let policy = own
+        .or_else(|| spec.and_then(|s| s.restart_policy.clone()))
+        .unwrap_or_else(|| "Always".to_string());
+    match policy.as_str() {
+        "Never" => false,
+        "OnFailure" => exit_code != 0,
+        _ => true,
+    }
 }
 
 fn containers(
@@ -223,6 +269,56 @@ mod tests {
             message,
             "pod web-1: container app: CrashLoopBackOff (restarted 2 times): back-off 10s restarting failed container; last exit code 1 (Error)"
         );
+    }
+
+    #[test]
+    fn terminated_again_after_restarts_is_a_crash_loop_if_it_will_restart() {
+        let status = |restarts: i32, exit_code: i32| {
+            json!({"phase": "Running", "containerStatuses": [{"name": "app", "image": "x", "imageID": "",
+                "ready": false, "restartCount": restarts,
+                "state": {"terminated": {"exitCode": exit_code, "reason": "Error"}}}]})
+        };
+        let with_policy = |policy: Option<&str>, restarts: i32, exit_code: i32| -> Pod {
+            let mut spec = json!({"containers": [{"name": "app"}]});
+            if let Some(p) = policy {
+                spec["restartPolicy"] = json!(p);
+            }
+            serde_json::from_value(
+                json!({"metadata": {"name": "web-1"}, "spec": spec, "status": status(restarts, exit_code)}),
+            )
+            .unwrap()
+        };
+        // (restartPolicy, restarts, exit code, crash loop?)
+        let cases = [
+            (None, 2, 1, true),
+            (Some("Always"), 2, 0, true),
+            (Some("Always"), 1, 1, false),
+            (Some("OnFailure"), 3, 1, true),
+            (Some("OnFailure"), 3, 0, false),
+            (Some("Never"), 3, 1, false),
+        ];
+        for (policy, restarts, exit_code, want) in cases {
+            let found = pod_failure(&with_policy(policy, restarts, exit_code), 2);
+            assert_eq!(
+                found.as_ref().map(|(r, _)| *r),
+                want.then_some(FailureReason::CrashLoopBackOff),
+                "{policy:?} restarts {restarts} exit {exit_code}"
+            );
+        }
+        let (_, message) = pod_failure(&with_policy(None, 2, 1), 2).unwrap();
+        assert_eq!(
+            message,
+            "pod web-1: container app: CrashLoopBackOff (restarted 2 times): exited with code 1 (Error), waiting to be restarted"
+        );
+        // A sidecar (init container with restartPolicy Always) restarts even
+        // in a pod that never restarts.
+        let sidecar: Pod = serde_json::from_value(json!({"metadata": {"name": "web-1"},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "app"}],
+                     "initContainers": [{"name": "proxy", "restartPolicy": "Always"}]},
+            "status": {"phase": "Running", "initContainerStatuses": [{"name": "proxy", "image": "x", "imageID": "",
+                "ready": false, "restartCount": 2, "state": {"terminated": {"exitCode": 1}}}]}}))
+        .unwrap();
+        assert!(pod_failure(&sidecar, 2).is_some());
     }
 
     #[test]

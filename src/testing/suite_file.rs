@@ -168,10 +168,10 @@ const KUTTL_IGNORED: &[(&str, &str)] = &[
     ),
     (
         "artifactsDir",
-        "devk writes reports where --junit and --json say",
+        "devk writes reports where --junit and --output json say",
     ),
-    ("reportFormat", "use devk test --junit FILE or --json FILE"),
-    ("reportName", "use devk test --junit FILE or --json FILE"),
+    ("reportFormat", "use devk test --junit FILE or --output json"),
+    ("reportName", "use devk test --junit FILE or --output json"),
     (
         "reportGranularity",
         "devk reports one JUnit testcase per test",

@@ -1,4 +1,4 @@
-//! `--json`: the result model as JSON (camelCase field names, durations in
+//! `--output json`: the result model as JSON (camelCase field names, durations in
 //! seconds as floats, times as RFC 3339 strings).
 
 use super::model::SuiteResult;

@@ -1,5 +1,5 @@
 //! The results of a run, as plain data: what the runner fills in and every
-//! renderer reads. Serialized as-is for `--json` (camelCase names, durations
+//! renderer reads. Serialized as-is for `--output json` (camelCase names, durations
 //! in seconds as floats, times as RFC 3339 strings).
 
 use std::time::{Duration, SystemTime};

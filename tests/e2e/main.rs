@@ -9,3 +9,4 @@ mod support;
 mod bootstrap;
 mod ha;
 mod test_runner;
+mod workshop;

@@ -22,6 +22,10 @@ pub enum Error {
     Kubeconfig(#[from] crate::kubeconfig::KubeconfigError),
     #[error(transparent)]
     Testing(#[from] crate::testing::TestingError),
+    #[error(transparent)]
+    Images(#[from] crate::images::ImagesError),
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
     Usage {
@@ -44,6 +48,8 @@ impl Error {
             Error::Cluster(e) => e.hint(),
             Error::Kubeconfig(e) => e.hint(),
             Error::Testing(e) => e.hint(),
+            Error::Images(e) => e.hint(),
+            Error::Logs(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Interrupted => None,
         }

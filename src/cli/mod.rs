@@ -6,8 +6,13 @@ mod common;
 mod completion;
 mod create;
 mod delete;
+mod export;
 mod get;
+mod kubeconfig;
 mod list;
+mod load;
+mod start;
+mod stop;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +54,18 @@ pub enum Command {
     /// Show details of a cluster.
     #[command(subcommand)]
     Get(get::GetCommand),
+    /// Stop a cluster's node containers; everything in them is kept.
+    Stop(stop::Args),
+    /// Start a stopped cluster and wait until it is usable again.
+    Start(start::Args),
+    /// Load images from this machine into a cluster's nodes.
+    #[command(subcommand)]
+    Load(load::LoadCommand),
+    /// Export a cluster's logs, or its kubeconfig entry.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Print a cluster's admin kubeconfig.
+    Kubeconfig(kubeconfig::Args),
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
@@ -66,6 +83,11 @@ pub async fn run(cli: Cli) -> crate::Result<u8> {
         Command::Delete(args) => delete::run(args, &ui).await,
         Command::List(args) => list::run(args).await,
         Command::Get(cmd) => get::run(cmd).await,
+        Command::Stop(args) => stop::run(args, &ui).await,
+        Command::Start(args) => start::run(args, &ui).await,
+        Command::Load(cmd) => load::run(cmd, &ui).await,
+        Command::Export(cmd) => export::run(cmd, &ui).await,
+        Command::Kubeconfig(args) => kubeconfig::run(args).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
         Command::Version(args) => version::run(args),
         Command::Completion(args) => completion::run(args),

@@ -7,3 +7,4 @@
 mod support;
 
 mod bootstrap;
+mod day_two;

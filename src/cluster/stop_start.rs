@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::existing::{self, ExistingCluster};
+use super::existing::{self, ExistingCluster, NodeMetadata};
 use super::wait::{self, Deadline, WaitNode, WaitTarget};
 use super::{ClusterError, Phase, boot};
 use crate::bootstrap::{KUBELET_CONFIG, env_path};
@@ -160,19 +160,30 @@ pub async fn wait_target(
             .map(|n| existing::node_metadata(engine, &n.name)),
     )
     .await?;
-    let unreadable = |path: &str| {
-        let what = format!("{cp}:{path}");
+    let kubelet = engine.read_file(cp, KUBELET_CONFIG).await?;
+    let flags = engine.read_file(cp, &env_path("kube-apiserver")).await?;
+    target_from_files(cp, metadata, &kubelet, &flags)
+}
+
+/// The waits' target from what create wrote into the nodes: node.json of
+/// each node, the primary control plane's kubelet config and API server
+/// flags.
+pub fn target_from_files(
+    primary_control_plane: &str,
+    metadata: Vec<NodeMetadata>,
+    kubelet_config: &[u8],
+    apiserver_env: &[u8],
+) -> Result<WaitTarget, ClusterError> {
+    let unreadable = |path: String| {
+        let what = format!("{primary_control_plane}:{path}");
         move |message| ClusterError::Node { what, message }
     };
-    let kubelet = engine.read_file(cp, KUBELET_CONFIG).await?;
     let (dns_service_ip, dns_domain) =
-        cluster_dns_of(&kubelet).map_err(unreadable(KUBELET_CONFIG))?;
-    let apiserver_env = env_path("kube-apiserver");
-    let flags = engine.read_file(cp, &apiserver_env).await?;
+        cluster_dns_of(kubelet_config).map_err(unreadable(KUBELET_CONFIG.to_string()))?;
     let kubernetes_service_ip =
-        kubernetes_service_ip_of(&flags).map_err(unreadable(&apiserver_env))?;
+        kubernetes_service_ip_of(apiserver_env).map_err(unreadable(env_path("kube-apiserver")))?;
     Ok(WaitTarget {
-        primary_control_plane: cp.clone(),
+        primary_control_plane: primary_control_plane.to_string(),
         nodes: metadata
             .into_iter()
             .map(|m| WaitNode {
@@ -241,6 +252,54 @@ pub fn kubernetes_service_ip_of(env_file: &[u8]) -> Result<std::net::Ipv4Addr, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_target_read_back_from_the_nodes_files_is_the_plans() {
+        use crate::bootstrap::{self, HostFacts, NODE_METADATA};
+        use crate::config::{Cluster, Node, Role};
+        let mut config = Cluster::default_named("rt");
+        config.nodes = vec![Node::new(Role::ControlPlane), Node::new(Role::Worker)];
+        config.networking.service_subnet = "10.100.0.0/16".parse().unwrap();
+        let plan = crate::cluster::plan::plan(
+            &config,
+            &crate::cluster::plan::PlanInputs {
+                subnets_in_use: vec![],
+                free_api_port: 40000,
+                default_image: "img".into(),
+            },
+        )
+        .unwrap();
+        let pki = crate::pki::ClusterPki::generate(&bootstrap::pki_inputs(&plan)).unwrap();
+        let version = crate::nodeimage::KubeVersion::parse("v1.36.2").unwrap();
+        let host = HostFacts {
+            cgroup_v1: false,
+            restricted: false,
+        };
+        let files = bootstrap::cluster_files(&plan, &pki, &host, &version).unwrap();
+        let read = |node: &str, path: &str| -> Vec<u8> {
+            files[node]
+                .iter()
+                .find(|f| f.path == path)
+                .unwrap_or_else(|| panic!("{node} has no {path}"))
+                .contents
+                .clone()
+        };
+        let metadata = plan
+            .nodes
+            .iter()
+            .map(|n| serde_json::from_slice(&read(&n.name, NODE_METADATA)).unwrap())
+            .collect();
+        let cp = &plan.primary_control_plane().name;
+        let target = target_from_files(
+            cp,
+            metadata,
+            &read(cp, KUBELET_CONFIG),
+            &read(cp, &env_path("kube-apiserver")),
+        )
+        .unwrap();
+        assert_eq!(target, WaitTarget::from(&plan));
+        assert_eq!(target.kubernetes_service_ip.to_string(), "10.100.0.1");
+    }
 
     #[test]
     fn cluster_dns_comes_from_the_kubelet_config() {

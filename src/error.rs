@@ -25,6 +25,10 @@ pub enum Error {
     /// `devk test` could not run (a failed test is not an error): exit 2.
     #[error(transparent)]
     TestRun(#[from] crate::testing::runner::RunnerError),
+    #[error(transparent)]
+    Images(#[from] crate::images::ImagesError),
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
     /// A command-line usage problem the parser could not catch.
     #[error("{message}")]
     Usage {
@@ -48,6 +52,8 @@ impl Error {
             Error::Kubeconfig(e) => e.hint(),
             Error::Testing(e) => e.hint(),
             Error::TestRun(e) => e.hint(),
+            Error::Images(e) => e.hint(),
+            Error::Logs(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Interrupted => None,
         }

@@ -7,8 +7,13 @@ mod completion;
 mod create;
 mod delete;
 mod doctor;
+mod export;
 mod get;
+mod kubeconfig;
 mod list;
+mod load;
+mod start;
+mod stop;
 mod test;
 mod version;
 
@@ -53,6 +58,18 @@ pub enum Command {
     Get(get::GetCommand),
     /// Run directories of manifests as tests against a cluster.
     Test(test::Args),
+    /// Stop a cluster's node containers; everything in them is kept.
+    Stop(stop::Args),
+    /// Start a stopped cluster and wait until it is usable again.
+    Start(start::Args),
+    /// Load images from this machine into a cluster's nodes.
+    #[command(subcommand)]
+    Load(load::LoadCommand),
+    /// Export a cluster's logs, or its kubeconfig entry.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Print a cluster's admin kubeconfig.
+    Kubeconfig(kubeconfig::Args),
     /// Build images devk uses.
     #[command(subcommand)]
     Build(build::BuildCommand),
@@ -73,6 +90,11 @@ pub async fn run(cli: Cli) -> crate::Result<u8> {
         Command::List(args) => list::run(args).await,
         Command::Get(cmd) => get::run(cmd).await,
         Command::Test(args) => test::run(args, &ui).await,
+        Command::Stop(args) => stop::run(args, &ui).await,
+        Command::Start(args) => start::run(args, &ui).await,
+        Command::Load(cmd) => load::run(cmd, &ui).await,
+        Command::Export(cmd) => export::run(cmd, &ui).await,
+        Command::Kubeconfig(args) => kubeconfig::run(args).await,
         Command::Build(cmd) => build::run(cmd, &ui).await,
         Command::Doctor(args) => doctor::run(args, &ui).await,
         Command::Version(args) => version::run(args),

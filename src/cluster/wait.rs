@@ -1,7 +1,10 @@
-//! Waiting until a new cluster is usable: the API answering, every node
+//! Waiting until a cluster is usable: the API answering, every node
 //! registered (then labelled) and Ready, DNS answering through its Service.
 //! Health endpoints and watches, never fixed sleeps; a timeout names what is
 //! not ready and shows the relevant component's last log lines.
+//!
+//! The waits take a [`WaitTarget`]: the few facts they need, which `create`
+//! takes from its plan and `devk start` reads back from a running cluster.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,6 +14,10 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::watcher;
 use serde_json::json;
+
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
 
 use super::ClusterError;
 use super::plan::ClusterPlan;
@@ -43,6 +50,66 @@ impl Deadline {
     }
     pub fn budget(&self) -> Duration {
         self.budget
+    }
+}
+
+/// What the waits need to know about a cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitTarget {
+    /// Where devk execs its checks and reads the control plane's journals.
+    pub primary_control_plane: String,
+    pub nodes: Vec<WaitNode>,
+    /// `kubernetes.default.svc.<domain>` is resolved through this server...
+    pub dns_domain: String,
+    pub dns_service_ip: Ipv4Addr,
+    /// ...and must answer this address.
+    pub kubernetes_service_ip: Ipv4Addr,
+    /// A node counts as Ready only with a heartbeat at or after this Unix
+    /// time: after a restart the API still shows the Ready of before the
+    /// stop until the kubelet reports again. None: any Ready counts.
+    pub ready_since_unix: Option<i64>,
+}
+
+/// One node the waits expect to register.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitNode {
+    pub name: String,
+    /// Given to the Node when it has none yet.
+    pub pod_cidr: Ipv4Net,
+    /// Put on the Node (added, never removed).
+    pub labels: BTreeMap<String, String>,
+}
+
+impl WaitTarget {
+    fn node(&self, name: &str) -> Option<&WaitNode> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+}
+
+impl From<&ClusterPlan> for WaitTarget {
+    fn from(plan: &ClusterPlan) -> WaitTarget {
+        WaitTarget {
+            primary_control_plane: plan.primary_control_plane().name.clone(),
+            nodes: plan
+                .nodes
+                .iter()
+                .map(|n| WaitNode {
+                    name: n.name.clone(),
+                    pod_cidr: n.pod_cidr,
+                    labels: node_labels(plan, &n.name),
+                })
+                .collect(),
+            dns_domain: plan.dns_domain.clone(),
+            dns_service_ip: plan.dns_service_ip,
+            kubernetes_service_ip: plan.kubernetes_service_ip,
+            ready_since_unix: None,
+        }
+    }
+}
+
+impl From<&WaitTarget> for WaitTarget {
+    fn from(target: &WaitTarget) -> WaitTarget {
+        target.clone()
     }
 }
 
@@ -79,10 +146,11 @@ fn timeout_error(what: &str, deadline: Deadline, details: String) -> ClusterErro
 /// Wait for `/readyz` to answer `ok`.
 pub async fn api_ready(
     engine: &Engine,
-    plan: &ClusterPlan,
+    target: impl Into<WaitTarget>,
     client: &kube::Client,
     deadline: Deadline,
 ) -> Result<(), ClusterError> {
+    let target = target.into();
     loop {
         if let Ok(body) = get_text(client, "/readyz").await
             && body.trim() == "ok"
@@ -90,7 +158,7 @@ pub async fn api_ready(
             return Ok(());
         }
         if deadline.expired() {
-            let cp = &plan.primary_control_plane().name;
+            let cp = &target.primary_control_plane;
             let mut details = String::new();
             for unit in ["etcd", "kube-apiserver"] {
                 details.push_str(&format!(
@@ -124,11 +192,22 @@ pub fn node_labels(plan: &ClusterPlan, node: &str) -> BTreeMap<String, String> {
     labels
 }
 
-fn is_ready(node: &Node) -> bool {
+/// Ready, and (with `since`) reported Ready at or after that Unix time.
+fn is_ready(node: &Node, since: Option<i64>) -> bool {
     node.status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.type_ == "Ready"
+                    && c.status == "True"
+                    && since.is_none_or(|since| {
+                        c.last_heartbeat_time
+                            .as_ref()
+                            .is_some_and(|t| t.0.as_second() >= since)
+                    })
+            })
+        })
 }
 
 /// Watch Nodes: label each of ours (and give it its planned pod CIDR) as it
@@ -136,16 +215,17 @@ fn is_ready(node: &Node) -> bool {
 /// `want_ready`, Ready.
 pub async fn nodes(
     engine: &Engine,
-    plan: &ClusterPlan,
+    target: impl Into<WaitTarget>,
     client: &kube::Client,
     want_ready: bool,
     deadline: Deadline,
 ) -> Result<(), ClusterError> {
+    let target = target.into();
     let api: Api<Node> = Api::all(client.clone());
     let mut configured: BTreeMap<String, bool> = BTreeMap::new();
     let mut ready: BTreeMap<String, bool> = BTreeMap::new();
     let done = |configured: &BTreeMap<String, bool>, ready: &BTreeMap<String, bool>| {
-        plan.nodes.iter().all(|n| {
+        target.nodes.iter().all(|n| {
             configured.get(&n.name).copied().unwrap_or(false)
                 && (!want_ready || ready.get(&n.name).copied().unwrap_or(false))
         })
@@ -168,14 +248,14 @@ pub async fn nodes(
             let Some(name) = node.metadata.name.clone() else {
                 continue;
             };
-            let Some(planned) = plan.node(&name) else {
+            let Some(planned) = target.node(&name) else {
                 continue;
             };
             if !configured.get(&name).copied().unwrap_or(false) {
-                configure_node(&api, plan, &node, planned.pod_cidr.to_string()).await?;
+                configure_node(&api, planned, &node).await?;
                 configured.insert(name.clone(), true);
             }
-            ready.insert(name.clone(), is_ready(&node));
+            ready.insert(name.clone(), is_ready(&node, target.ready_since_unix));
         }
         if done(&configured, &ready) {
             return Ok(());
@@ -183,7 +263,7 @@ pub async fn nodes(
     }
     // Timed out: name the nodes that are missing or not Ready.
     let mut details = String::new();
-    for n in &plan.nodes {
+    for n in &target.nodes {
         let state = if !configured.get(&n.name).copied().unwrap_or(false) {
             "not registered"
         } else if !ready.get(&n.name).copied().unwrap_or(false) {
@@ -210,13 +290,12 @@ pub async fn nodes(
 
 async fn configure_node(
     api: &Api<Node>,
-    plan: &ClusterPlan,
+    planned: &WaitNode,
     node: &Node,
-    pod_cidr: String,
 ) -> Result<(), ClusterError> {
     let name = node.metadata.name.clone().unwrap_or_default();
-    let labels = node_labels(plan, &name);
-    let mut patch = json!({ "metadata": { "labels": labels } });
+    let pod_cidr = planned.pod_cidr.to_string();
+    let mut patch = json!({ "metadata": { "labels": planned.labels } });
     // spec.podCIDR can be set once; after a restart it is already there.
     let has_cidr = node
         .spec
@@ -237,13 +316,14 @@ async fn configure_node(
 /// EndpointSlice and CoreDNS.
 pub async fn dns(
     engine: &Engine,
-    plan: &ClusterPlan,
+    target: impl Into<WaitTarget>,
     deadline: Deadline,
 ) -> Result<(), ClusterError> {
-    let node = &plan.primary_control_plane().name;
-    let name = format!("kubernetes.default.svc.{}", plan.dns_domain);
-    let server = plan.dns_service_ip.to_string();
-    let want = plan.kubernetes_service_ip.to_string();
+    let target = target.into();
+    let node = &target.primary_control_plane;
+    let name = format!("kubernetes.default.svc.{}", target.dns_domain);
+    let server = target.dns_service_ip.to_string();
+    let want = target.kubernetes_service_ip.to_string();
     loop {
         if let Ok(out) = engine
             .exec(node, &["busybox", "nslookup", &name, &server])
@@ -262,5 +342,75 @@ pub async fn dns(
             return Err(timeout_error("cluster DNS to answer", deadline, details));
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{NodeCondition, NodeStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    fn node_with_ready(status: &str, heartbeat_unix: i64) -> Node {
+        Node {
+            status: Some(NodeStatus {
+                conditions: Some(vec![NodeCondition {
+                    type_: "Ready".to_string(),
+                    status: status.to_string(),
+                    last_heartbeat_time: Some(Time(
+                        k8s_openapi::jiff::Timestamp::from_second(heartbeat_unix).unwrap(),
+                    )),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_ready_from_before_the_restart_does_not_count() {
+        let cases = [
+            ("True", 1000, None, true),
+            ("False", 1000, None, false),
+            ("True", 1000, Some(1000), true),
+            ("True", 999, Some(1000), false),
+            ("False", 2000, Some(1000), false),
+        ];
+        for (status, heartbeat, since, want) in cases {
+            assert_eq!(
+                is_ready(&node_with_ready(status, heartbeat), since),
+                want,
+                "{status} at {heartbeat}, since {since:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_target_of_a_plan_labels_control_planes() {
+        let mut config = crate::config::Cluster::default_named("w");
+        config
+            .nodes
+            .push(crate::config::Node::new(crate::config::Role::Worker));
+        let plan = crate::cluster::plan::plan(
+            &config,
+            &crate::cluster::plan::PlanInputs {
+                subnets_in_use: vec![],
+                free_api_port: 40000,
+                default_image: "img".into(),
+            },
+        )
+        .unwrap();
+        let target = WaitTarget::from(&plan);
+        assert_eq!(target.primary_control_plane, "w-control-plane");
+        assert_eq!(target.nodes.len(), 2);
+        assert!(
+            target.nodes[0]
+                .labels
+                .contains_key("node-role.kubernetes.io/control-plane")
+        );
+        assert!(target.nodes[1].labels.is_empty());
+        assert_eq!(target.dns_service_ip, plan.dns_service_ip);
+        assert_eq!(target.ready_since_unix, None);
     }
 }

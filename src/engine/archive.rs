@@ -100,6 +100,30 @@ impl Engine {
             .map_err(EngineError::api("uploading files to", container))
     }
 
+    /// A path of a container (running or not), typically a directory, as
+    /// the engine's tar stream, unbuffered. A missing path fails the stream
+    /// with an error of kind `NotFound`.
+    pub fn download(
+        &self,
+        container: &str,
+        path: &str,
+    ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<> {
+        use futures::StreamExt;
+        self.docker
+            .download_from_container(
+                container,
+                Some(bollard::query_parameters::DownloadFromContainerOptions {
+                    path: path.to_string(),
+                }),
+            )
+            .map(|chunk| {
+                chunk.map_err(|e| match super::error::status_of(&e) {
+                    Some(404) => std::io::Error::new(std::io::ErrorKind::NotFound, e),
+                    _ => std::io::Error::other(e),
+                })
+            })
+    }
+
     /// Read one file out of a container (running or not).
     pub async fn read_file(&self, container: &str, path: &str) -> Result<Vec<u8>, EngineError> {
         use futures::TryStreamExt;

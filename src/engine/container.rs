@@ -411,6 +411,30 @@ impl Engine {
         })
     }
 
+    /// The engine's whole inspect document of a container, as JSON (for
+    /// diagnostics, and for what [`ContainerInfo`] leaves out, such as the
+    /// configured port bindings of a stopped container).
+    pub async fn inspect_container_json(
+        &self,
+        name: &str,
+    ) -> Result<serde_json::Value, EngineError> {
+        let c = self
+            .docker
+            .inspect_container(name, None::<InspectContainerOptions>)
+            .await
+            .map_err(|e| match status_of(&e) {
+                Some(404) => EngineError::NoSuchContainer {
+                    name: name.to_string(),
+                },
+                _ => EngineError::api("inspecting container", name)(e),
+            })?;
+        serde_json::to_value(c).map_err(|e| EngineError::Failed {
+            action: "inspecting container",
+            object: name.to_string(),
+            message: e.to_string(),
+        })
+    }
+
     /// Whether a container of that name exists.
     pub async fn container_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self.inspect_container(name).await {

@@ -170,7 +170,10 @@ const KUTTL_IGNORED: &[(&str, &str)] = &[
         "artifactsDir",
         "devk writes reports where --junit and --output json say",
     ),
-    ("reportFormat", "use devk test --junit FILE or --output json"),
+    (
+        "reportFormat",
+        "use devk test --junit FILE or --output json",
+    ),
     ("reportName", "use devk test --junit FILE or --output json"),
     (
         "reportGranularity",

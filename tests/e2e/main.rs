@@ -7,6 +7,7 @@
 mod support;
 
 mod bootstrap;
+mod day_two;
 mod ha;
 mod test_runner;
 mod workshop;

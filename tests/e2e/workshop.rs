@@ -6,14 +6,20 @@ use crate::support::*;
 #[test]
 fn the_workshop_suite_passes_on_a_fresh_cluster() {
     let test = "the_workshop_suite_passes_on_a_fresh_cluster";
-    let Some(image) = real_node_image(test) else { return };
+    let Some(image) = real_node_image(test) else {
+        return;
+    };
     if app_image(test).is_none() {
         return;
     }
     let _slot = cluster_slot();
     let dir = tempfile::tempdir().unwrap();
     // The workshop's config, on a port that is free here.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = std::fs::read_to_string(repo_root().join("examples/workshop/cluster.yaml"))
         .unwrap()
         .replace("hostPort: 8080", &format!("hostPort: {port}"));

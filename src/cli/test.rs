@@ -21,7 +21,6 @@ use crate::testing::duration::parse_duration;
 use crate::testing::report::text::{render_failure, test_line};
 use crate::testing::report::{EXIT_ERROR, Outcome, TestResult, render_junit, summary_line};
 use crate::testing::runner::ephemeral::{EphemeralCluster, ephemeral_name};
-use crate::testing::runner::images::load_images;
 use crate::testing::runner::{self, Observer, RunOptions, RunOutcome, RunnerError, SuitePlan};
 use crate::ui::{Mode, Ui};
 
@@ -170,7 +169,7 @@ async fn run_existing(
             let images: Vec<String> = args.load.iter().chain(suite_images).cloned().collect();
             if !images.is_empty() {
                 let engine = Engine::connect().await?;
-                cancellable(cancel, load_images(&engine, ui, name, &images)).await?;
+                cancellable(cancel, load_into(&engine, ui, name, &images)).await?;
             }
         }
         None if !suite_images.is_empty() => ui.warn(format!(
@@ -211,7 +210,7 @@ async fn run_ephemeral(
     let cluster = EphemeralCluster::create(&engine, ui, create_options).await?;
     let result = async {
         let images: Vec<String> = args.load.iter().chain(suite_images).cloned().collect();
-        cancellable(cancel, load_images(&engine, ui, &cluster.name, &images)).await?;
+        cancellable(cancel, load_into(&engine, ui, &cluster.name, &images)).await?;
         let target = format!("ephemeral cluster {}", cluster.name);
         let client = connect(Some(cluster.kubeconfig()), Some(&cluster.context), &target).await?;
         let applier = Applier::new(client);
@@ -608,4 +607,13 @@ mod tests {
         let err = require_context(Some(&dir.path().join("missing")), "x", "devk-x").unwrap_err();
         assert!(matches!(err, RunnerError::NoSuchCluster { .. }));
     }
+}
+
+/// `--load` and the suite's `loadImages`, into every node of the cluster.
+async fn load_into(engine: &Engine, ui: &Ui, cluster: &str, images: &[String]) -> Result<(), RunnerError> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    crate::images::load_images(engine, cluster, images, None, ui).await?;
+    Ok(())
 }

@@ -34,12 +34,8 @@ pub enum RunnerError {
     #[error(transparent)]
     Engine(#[from] EngineError),
 
-    #[error("loading image {image} into {node}: {message}")]
-    LoadImage {
-        image: String,
-        node: String,
-        message: String,
-    },
+    #[error(transparent)]
+    Images(#[from] crate::images::ImagesError),
 
     #[error("{message}")]
     Usage {
@@ -68,9 +64,7 @@ impl RunnerError {
             )),
             RunnerError::Cluster(e) => e.hint(),
             RunnerError::Engine(e) => e.hint(),
-            RunnerError::LoadImage { image, .. } => Some(format!(
-                "check that `docker image inspect {image}` works on this machine (build or pull it first)"
-            )),
+            RunnerError::Images(e) => e.hint(),
             RunnerError::Usage { hint, .. } => hint.clone(),
             RunnerError::WriteReport { .. } => {
                 Some("check that the directory exists and is writable".to_string())

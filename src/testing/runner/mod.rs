@@ -17,7 +17,6 @@ mod details;
 mod diagnostics;
 pub mod ephemeral;
 mod error;
-pub mod images;
 mod namespace;
 mod problem;
 mod selector;

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use devk::cluster::{self, CreateOptions, CreateReport, SecurityChoice};
 use devk::config::{Cluster, Node, Role};
-use devk::engine::{Engine, ExecStdin};
+use devk::engine::Engine;
 use devk::ui::Ui;
 
 use super::stats::Samples;
@@ -41,28 +41,6 @@ fn until(report: &CreateReport, phase: &str) -> f64 {
         }
     }
     total
-}
-
-async fn import_app_image(engine: &Engine, nodes: &[String]) -> Result<(), String> {
-    let imports = nodes.iter().map(|node| async move {
-        let stream = engine.export_image(workload::APP_IMAGE);
-        engine
-            .exec_with_stdin(
-                node,
-                &["ctr", "--namespace", "k8s.io", "images", "import", "-"],
-                ExecStdin::Stream(Box::pin(stream)),
-            )
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|o| {
-                if o.success() {
-                    Ok(())
-                } else {
-                    Err(o.stderr_str())
-                }
-            })
-    });
-    futures::future::try_join_all(imports).await.map(|_| ())
 }
 
 pub struct RunOptions<'a> {
@@ -109,7 +87,15 @@ pub async fn run_once(
 
     let outcome = async {
         let nodes: Vec<String> = report.plan.nodes.iter().map(|n| n.name.clone()).collect();
-        import_app_image(engine, &nodes).await?;
+        devk::images::load_images(
+            engine,
+            &name,
+            &[workload::APP_IMAGE.to_string()],
+            None,
+            &Ui::silent(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let client = devk::kube::from_user_kubeconfig(Some(&kubeconfig), None)
             .await
             .map_err(|e| e.to_string())?;

@@ -8,6 +8,7 @@
 //!     cargo run --release --bin devk-bench -- --runs 3 --json bench.json
 
 mod cluster_runs;
+mod extras;
 mod peer;
 mod stats;
 mod workload;
@@ -39,6 +40,9 @@ struct Args {
     /// Skip the restart recovery measurement.
     #[arg(long)]
     skip_restart: bool,
+    /// Skip image loading and test-runner figures.
+    #[arg(long)]
+    skip_extras: bool,
     /// Measure another tool too (kind).
     #[arg(long)]
     peer: Option<String>,
@@ -259,6 +263,42 @@ async fn run(args: Args) -> Result<(), String> {
         for (node, mib) in results.idle_memory_per_node {
             per_node.insert(node, mib);
         }
+    }
+
+    if !args.skip_extras {
+        eprintln!("1+2 nodes: image load and devk test figures");
+        let mut extra = extras::ExtraResults::default();
+        extras::run(&engine, &image, args.runs, &mut extra).await?;
+        let mb = extra.load_bytes as f64 / 1e6;
+        let shape = "1+2 nodes";
+        metrics.push(metric(
+            shape,
+            &format!("devk load image ({mb:.0} MB) into 3 nodes, cold"),
+            "s",
+            &extra.load_cold,
+            None,
+        ));
+        metrics.push(metric(
+            shape,
+            &format!("devk load image ({mb:.0} MB) into 3 nodes, warm"),
+            "s",
+            &extra.load_warm,
+            None,
+        ));
+        metrics.push(metric(
+            shape,
+            "devk test: rollout complete (API) -> noticed",
+            "s",
+            &extra.report_delay,
+            None,
+        ));
+        metrics.push(metric(
+            shape,
+            "devk test: a test with nothing to roll out",
+            "s",
+            &extra.empty_test,
+            None,
+        ));
     }
 
     let report = Report {

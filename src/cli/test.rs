@@ -610,7 +610,12 @@ mod tests {
 }
 
 /// `--load` and the suite's `loadImages`, into every node of the cluster.
-async fn load_into(engine: &Engine, ui: &Ui, cluster: &str, images: &[String]) -> Result<(), RunnerError> {
+async fn load_into(
+    engine: &Engine,
+    ui: &Ui,
+    cluster: &str,
+    images: &[String],
+) -> Result<(), RunnerError> {
     if images.is_empty() {
         return Ok(());
     }

@@ -103,11 +103,10 @@ mod tests {
         };
         assert!(unreachable.to_string().contains("context kind-kind"));
         assert!(unreachable.hint().unwrap().contains("--ephemeral"));
-        let load = RunnerError::LoadImage {
+        let load = RunnerError::from(crate::images::ImagesError::ImageMissing {
             image: "app:1".into(),
-            node: "dev-control-plane".into(),
-            message: "no such image".into(),
-        };
-        assert!(load.hint().unwrap().contains("docker image inspect app:1"));
+        });
+        assert!(load.to_string().contains("app:1"));
+        assert!(load.hint().unwrap().contains("docker pull app:1"));
     }
 }

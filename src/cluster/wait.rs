@@ -193,21 +193,38 @@ pub fn node_labels(plan: &ClusterPlan, node: &str) -> BTreeMap<String, String> {
 }
 
 /// Ready, and (with `since`) reported Ready at or after that Unix time.
+/// Taints the node lifecycle controller keeps until it has seen the node
+/// Ready: pods cannot schedule before they go, so a node is not usable yet.
+const LIFECYCLE_TAINTS: &[&str] = &[
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
+
 fn is_ready(node: &Node, since: Option<i64>) -> bool {
-    node.status
+    let tainted = node
+        .spec
         .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| {
-            cs.iter().any(|c| {
-                c.type_ == "Ready"
-                    && c.status == "True"
-                    && since.is_none_or(|since| {
-                        c.last_heartbeat_time
-                            .as_ref()
-                            .is_some_and(|t| t.0.as_second() >= since)
-                    })
+        .and_then(|s| s.taints.as_ref())
+        .is_some_and(|ts| {
+            ts.iter()
+                .any(|t| LIFECYCLE_TAINTS.contains(&t.key.as_str()))
+        });
+    !tainted
+        && node
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c.type_ == "Ready"
+                        && c.status == "True"
+                        && since.is_none_or(|since| {
+                            c.last_heartbeat_time
+                                .as_ref()
+                                .is_some_and(|t| t.0.as_second() >= since)
+                        })
+                })
             })
-        })
 }
 
 /// Watch Nodes: label each of ours (and give it its planned pod CIDR) as it
@@ -384,6 +401,24 @@ mod tests {
                 "{status} at {heartbeat}, since {since:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_node_still_tainted_not_ready_is_not_usable_yet() {
+        let mut node = node_with_ready("True", 1000);
+        node.spec = Some(k8s_openapi::api::core::v1::NodeSpec {
+            taints: Some(vec![k8s_openapi::api::core::v1::Taint {
+                key: "node.kubernetes.io/not-ready".to_string(),
+                effect: "NoSchedule".to_string(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        });
+        assert!(!is_ready(&node, None));
+        // The control plane's own taint is the user's business, not readiness.
+        node.spec.as_mut().unwrap().taints.as_mut().unwrap()[0].key =
+            "node-role.kubernetes.io/control-plane".to_string();
+        assert!(is_ready(&node, None));
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub use expectation::{
     EXPECT_ROLLOUT_ANNOTATION, Expectation, Verdict, expectation, is_settled, judge,
     parse_expectation,
 };
-pub use pods::{DEFAULT_CRASHLOOP_RESTART_THRESHOLD, fail_fast, pod_failure};
+pub use pods::{
+    DEFAULT_CRASHLOOP_RESTART_THRESHOLD, UNSCHEDULABLE_GRACE, fail_fast, fail_fast_at,
+    next_recheck, pod_failure, pod_failure_at,
+};
 pub use workloads::{
     daemon_set_status, deployment_status, job_status, pod_status, replica_set_status,
     stateful_set_status,

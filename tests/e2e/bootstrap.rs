@@ -161,7 +161,7 @@ fn exercise(cluster: &TestCluster, host_port: u16, nodes: usize) {
     ]);
     assert_eq!(body, "devk test app");
 
-    // kubectl logs (httpd -v logs each request) and exec.
+    // kubectl logs (busybox httpd -v logs each request as `...: response:200`) and exec.
     wait_until(
         "the request in the target pod's log",
         Duration::from_secs(30),

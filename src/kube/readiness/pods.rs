@@ -3,9 +3,17 @@
 //! fits), so that a test fails in seconds with the reason instead of at the
 //! timeout with "1 of 3 updated replicas are available".
 
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use std::time::{Duration, SystemTime};
+
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodCondition};
 
 use super::{FailureReason, Rollout};
+
+/// How long a pod must stay Unschedulable before it counts as failing. Right
+/// after a node turns Ready its `not-ready` taint lingers a moment, and a
+/// pod scheduled then is briefly Unschedulable; a pod that fits no node at
+/// all stays so.
+pub const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(10);
 
 /// Restarts after which a container in CrashLoopBackOff counts as failing:
 /// one crash can be a race with a dependency, two in a row rarely is.
@@ -19,6 +27,16 @@ pub const DEFAULT_CRASHLOOP_RESTART_THRESHOLD: i32 = 2;
 /// on an image or config error, or in CrashLoopBackOff with at least
 /// `crashloop_restart_threshold` restarts.
 pub fn pod_failure(pod: &Pod, crashloop_restart_threshold: i32) -> Option<(FailureReason, String)> {
+    pod_failure_at(pod, crashloop_restart_threshold, None)
+}
+
+/// [`pod_failure`] as of `now`: an Unschedulable pod counts only once it
+/// has been so for [`UNSCHEDULABLE_GRACE`]. `None` applies no grace.
+pub fn pod_failure_at(
+    pod: &Pod,
+    crashloop_restart_threshold: i32,
+    now: Option<SystemTime>,
+) -> Option<(FailureReason, String)> {
     let name = pod.metadata.name.as_deref().unwrap_or("<unnamed>");
     let status = pod.status.as_ref()?;
 
@@ -48,11 +66,8 @@ pub fn pod_failure(pod: &Pod, crashloop_restart_threshold: i32) -> Option<(Failu
         return Some((FailureReason::PodFailed, message));
     }
 
-    let unschedulable = status.conditions.iter().flatten().find(|c| {
-        c.type_ == "PodScheduled"
-            && c.status == "False"
-            && c.reason.as_deref() == Some("Unschedulable")
-    });
+    let unschedulable = unschedulable_condition(pod)
+        .filter(|c| now.is_none_or(|now| grace_ends(c).is_none_or(|end| end <= now)));
     if let Some(condition) = unschedulable {
         let detail = condition
             .message
@@ -147,6 +162,41 @@ pub fn fail_fast(
     pods: &[Pod],
     crashloop_restart_threshold: i32,
 ) -> Rollout {
+    fail_fast_at(kind, rollout, pods, crashloop_restart_threshold, None)
+}
+
+fn unschedulable_condition(pod: &Pod) -> Option<&PodCondition> {
+    pod.status.as_ref()?.conditions.iter().flatten().find(|c| {
+        c.type_ == "PodScheduled"
+            && c.status == "False"
+            && c.reason.as_deref() == Some("Unschedulable")
+    })
+}
+
+/// When an Unschedulable condition's grace ends (None: no time recorded).
+fn grace_ends(condition: &PodCondition) -> Option<SystemTime> {
+    let since = condition.last_transition_time.as_ref()?;
+    let since = SystemTime::UNIX_EPOCH + Duration::from_secs(since.0.as_second().max(0) as u64);
+    Some(since + UNSCHEDULABLE_GRACE)
+}
+
+/// The earliest moment a pod now within its Unschedulable grace would count
+/// as failing: when a watcher with no new events should look again.
+pub fn next_recheck(pods: &[Pod], now: SystemTime) -> Option<SystemTime> {
+    pods.iter()
+        .filter_map(|p| unschedulable_condition(p).and_then(grace_ends))
+        .filter(|end| *end > now)
+        .min()
+}
+
+/// [`fail_fast`] as of `now` (see [`pod_failure_at`]).
+pub fn fail_fast_at(
+    kind: &str,
+    rollout: Rollout,
+    pods: &[Pod],
+    crashloop_restart_threshold: i32,
+    now: Option<SystemTime>,
+) -> Rollout {
     if !matches!(rollout, Rollout::Progressing(_)) {
         return rollout;
     }
@@ -158,7 +208,7 @@ pub fn fail_fast(
             )
     };
     pods.iter()
-        .filter_map(|pod| pod_failure(pod, crashloop_restart_threshold))
+        .filter_map(|pod| pod_failure_at(pod, crashloop_restart_threshold, now))
         .find(|(reason, _)| !retried_by_controller(*reason))
         .map_or(rollout, |(reason, message)| Rollout::Failed {
             reason,
@@ -319,6 +369,33 @@ mod tests {
                 "ready": false, "restartCount": 2, "state": {"terminated": {"exitCode": 1}}}]}}))
         .unwrap();
         assert!(pod_failure(&sidecar, 2).is_some());
+    }
+
+    #[test]
+    fn unschedulable_counts_only_after_its_grace() {
+        let since = "2026-01-01T00:00:00Z";
+        let p = pod(
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable", "lastTransitionTime": since,
+            "message": "0/1 nodes are available: 1 node(s) had untolerated taint(s)."}]}),
+        );
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        assert_eq!(
+            pod_failure_at(&p, 2, Some(t0 + Duration::from_secs(3))),
+            None
+        );
+        assert_eq!(
+            next_recheck(std::slice::from_ref(&p), t0 + Duration::from_secs(3)),
+            Some(t0 + UNSCHEDULABLE_GRACE)
+        );
+        let (reason, _) = pod_failure_at(&p, 2, Some(t0 + UNSCHEDULABLE_GRACE)).unwrap();
+        assert_eq!(reason, FailureReason::Unschedulable);
+        assert_eq!(
+            next_recheck(std::slice::from_ref(&p), t0 + UNSCHEDULABLE_GRACE),
+            None
+        );
+        // Without a time there is no grace.
+        assert!(pod_failure(&p, 2).is_some());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One step of a test: delete what a kuttl TestStep lists, apply the step's
-//! objects, then wait — on watches, never on a sleep — until every workload
+//! objects, then wait — on watches, never on a sleep (the one timed wake-up is
+//! when a pod's Unschedulable grace ends) — until every workload
 //! it applied has settled (rolled out, or failed as expected), every assert
 //! matches and no errors-file object does, or the step's timeout passes. A
 //! workload that fails fails the step at once.
@@ -232,8 +233,21 @@ impl Waiting {
             return false;
         }
         loop {
+            // A pod within its Unschedulable grace decides without a new
+            // event once the grace ends: wake then, not on a timer.
+            let recheck = self
+                .workloads
+                .iter()
+                .filter(|(w, _, _)| w.settled.is_none())
+                .filter_map(|(w, _, _)| w.recheck_at)
+                .min()
+                .and_then(|at| at.duration_since(SystemTime::now()).ok())
+                .map(|wait| tokio::time::Instant::now() + wait)
+                .unwrap_or(deadline)
+                .min(deadline);
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => return true,
+                _ = tokio::time::sleep_until(recheck), if recheck < deadline => {}
                 more = self.watches.next() => if !more { return false },
             }
             if !self.watches.all_ready() {

@@ -15,8 +15,8 @@ use super::selector::{labels_of, selects};
 use super::timing::{RolloutTiming, observed_complete_at};
 use crate::kube::Applied;
 use crate::kube::readiness::{
-    DEFAULT_CRASHLOOP_RESTART_THRESHOLD, Expectation, Rollout, Verdict, expectation, fail_fast,
-    is_settled, judge, rollout_of,
+    DEFAULT_CRASHLOOP_RESTART_THRESHOLD, Expectation, Rollout, Verdict, expectation, fail_fast_at,
+    is_settled, judge, next_recheck, rollout_of,
 };
 use crate::kube::watch::LiveObjects;
 
@@ -32,6 +32,9 @@ pub struct Workload {
     /// The last state seen.
     pub last: Rollout,
     pub settled: Option<Settled>,
+    /// When to look again with no new events (a pod within its
+    /// Unschedulable grace).
+    pub recheck_at: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +60,7 @@ impl Workload {
             expectation,
             last: Rollout::Progressing("not seen yet".to_string()),
             settled: None,
+            recheck_at: None,
         }))
     }
 
@@ -90,12 +94,14 @@ impl Workload {
             .iter()
             .filter_map(|p| serde_json::from_value((*p).clone()).ok())
             .collect();
-        let rollout = fail_fast(
+        let rollout = fail_fast_at(
             &self.kind,
             rollout,
             &typed,
             DEFAULT_CRASHLOOP_RESTART_THRESHOLD,
+            Some(now),
         );
+        self.recheck_at = next_recheck(&typed, now);
         self.last = rollout.clone();
         if is_settled(&self.expectation, &rollout) {
             let completed = (rollout == Rollout::Complete)

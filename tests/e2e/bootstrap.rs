@@ -169,8 +169,8 @@ fn exercise(cluster: &TestCluster, host_port: u16, nodes: usize) {
             cluster
                 .kubectl(&["logs", &target.0])
                 .stdout
-                .windows(3)
-                .any(|w| w == b"GET")
+                .windows(12)
+                .any(|w| w == b"response:200")
         },
     );
     assert_eq!(

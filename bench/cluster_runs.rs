@@ -31,6 +31,32 @@ pub fn config(name: &str, workers: usize) -> Cluster {
     c
 }
 
+/// Create a bench cluster (of the library, silently), waiting until usable.
+pub async fn create(
+    engine: &Engine,
+    name: &str,
+    workers: usize,
+    image: &str,
+    kubeconfig: &std::path::Path,
+) -> Result<CreateReport, String> {
+    cluster::create(
+        engine,
+        &Ui::silent(),
+        CreateOptions {
+            config: config(name, workers),
+            image: Some(image.to_string()),
+            retain: false,
+            wait: Duration::from_secs(300),
+            kubeconfig: Some(kubeconfig.to_path_buf()),
+            security: SecurityChoice::Auto,
+            kubernetes: true,
+            build_default_image: None,
+        },
+    )
+    .await
+    .map_err(|e| format!("create {name}: {e}"))
+}
+
 /// Seconds from the start of create to the end of the named phase.
 fn until(report: &CreateReport, phase: &str) -> f64 {
     let mut total = 0.0;
@@ -63,22 +89,7 @@ pub async fn run_once(
     let _ = cluster::delete(engine, &name, Some(&kubeconfig)).await;
 
     let started = Instant::now();
-    let report = cluster::create(
-        engine,
-        &Ui::silent(),
-        CreateOptions {
-            config: config(&name, opts.workers),
-            image: Some(opts.image.to_string()),
-            retain: false,
-            wait: Duration::from_secs(300),
-            kubeconfig: Some(kubeconfig.clone()),
-            security: SecurityChoice::Auto,
-            kubernetes: true,
-            build_default_image: None,
-        },
-    )
-    .await
-    .map_err(|e| format!("create {name}: {e}"))?;
+    let report = create(engine, &name, opts.workers, opts.image, &kubeconfig).await?;
     let created = started.elapsed().as_secs_f64();
     results.api.push(until(&report, "api"));
     results.nodes_ready.push(until(&report, "ready"));

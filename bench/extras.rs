@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use devk::cluster::{self, CreateOptions, SecurityChoice};
+use devk::cluster;
 use devk::engine::Engine;
 use devk::testing::runner::{self, RunOptions, Silent};
 use devk::ui::Ui;
@@ -103,22 +103,7 @@ pub async fn run(
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let kubeconfig = dir.path().join("kubeconfig");
     let _ = cluster::delete(engine, name, Some(&kubeconfig)).await;
-    let report = cluster::create(
-        engine,
-        &Ui::silent(),
-        CreateOptions {
-            config: super::cluster_runs::config(name, 2),
-            image: Some(image.to_string()),
-            retain: false,
-            wait: Duration::from_secs(300),
-            kubeconfig: Some(kubeconfig.clone()),
-            security: SecurityChoice::Auto,
-            kubernetes: true,
-            build_default_image: None,
-        },
-    )
-    .await
-    .map_err(|e| format!("create {name}: {e}"))?;
+    let report = super::cluster_runs::create(engine, name, 2, image, &kubeconfig).await?;
     let nodes: Vec<String> = report.plan.nodes.iter().map(|n| n.name.clone()).collect();
 
     let outcome = async {

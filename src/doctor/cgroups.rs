@@ -258,13 +258,7 @@ mod tests {
             ),
         ];
         for (case, f, status, message, fix) in cases {
-            let got = check(&f);
-            assert_eq!(got.status, status, "{case}: {got:?}");
-            assert!(got.message.contains(message), "{case}: {got:?}");
-            assert!(
-                got.fix.as_deref().unwrap_or("").contains(fix),
-                "{case}: {got:?}"
-            );
+            crate::doctor::assert_finding(case, &check(&f), status, message, fix);
         }
     }
 

@@ -179,13 +179,7 @@ mod tests {
             ),
         ];
         for (case, facts, wanted, status, message, fix) in cases {
-            let got = check(&facts, wanted);
-            assert_eq!(got.status, status, "{case}: {got:?}");
-            assert!(got.message.contains(message), "{case}: {got:?}");
-            assert!(
-                got.fix.as_deref().unwrap_or("").contains(fix),
-                "{case}: {got:?}"
-            );
+            crate::doctor::assert_finding(case, &check(&facts, wanted), status, message, fix);
         }
     }
 }

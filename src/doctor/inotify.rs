@@ -266,12 +266,12 @@ mod tests {
             ),
         ];
         for (facts, status, message, fix) in cases {
-            let got = check(&facts);
-            assert_eq!(got.status, status, "{facts:?}: {got:?}");
-            assert!(got.message.contains(message), "{facts:?}: {got:?}");
-            assert!(
-                got.fix.as_deref().unwrap_or("").contains(fix),
-                "{facts:?}: {got:?}"
+            crate::doctor::assert_finding(
+                &format!("{facts:?}"),
+                &check(&facts),
+                status,
+                message,
+                fix,
             );
         }
         // Only the low limit is raised.

@@ -30,6 +30,18 @@ use std::path::PathBuf;
 pub use finding::{Finding, Status, exit_code};
 pub use render::render_text;
 
+/// For the checks' table tests: the finding has the status, and its
+/// message and fix contain the given text.
+#[cfg(test)]
+pub(crate) fn assert_finding(case: &str, got: &Finding, status: Status, message: &str, fix: &str) {
+    assert_eq!(got.status, status, "{case}: {got:?}");
+    assert!(got.message.contains(message), "{case}: {got:?}");
+    assert!(
+        got.fix.as_deref().unwrap_or("").contains(fix),
+        "{case}: {got:?}"
+    );
+}
+
 use host::{HostRoot, Locality, engine_locality};
 
 /// Every check name, in the order a run reports them (`config` only with

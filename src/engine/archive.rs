@@ -32,6 +32,22 @@ impl FileEntry {
     }
 }
 
+/// Append one regular file to a tar stream (mtime 0, so archives of the
+/// same files are the same bytes).
+pub fn append_file(
+    builder: &mut tar::Builder<impl std::io::Write>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_mode(mode);
+    header.set_size(data.len() as u64);
+    header.set_mtime(0);
+    builder.append_data(&mut header, path, data)
+}
+
 /// A tar archive of the files, rooted at `/`, with their parent directories
 /// (mode 0755) so extraction creates them.
 pub fn tar_of(files: &[FileEntry]) -> std::io::Result<Vec<u8>> {

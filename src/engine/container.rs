@@ -331,9 +331,12 @@ impl Engine {
         Ok(out)
     }
 
-    pub async fn inspect_container(&self, name: &str) -> Result<ContainerInfo, EngineError> {
-        let c = self
-            .docker
+    /// The engine's inspect answer; 404 is NoSuchContainer.
+    async fn inspect_raw(
+        &self,
+        name: &str,
+    ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
+        self.docker
             .inspect_container(name, None::<InspectContainerOptions>)
             .await
             .map_err(|e| match status_of(&e) {
@@ -341,7 +344,11 @@ impl Engine {
                     name: name.to_string(),
                 },
                 _ => EngineError::api("inspecting container", name)(e),
-            })?;
+            })
+    }
+
+    pub async fn inspect_container(&self, name: &str) -> Result<ContainerInfo, EngineError> {
+        let c = self.inspect_raw(name).await?;
         let state = c.state.as_ref();
         let status = match state.and_then(|s| s.status) {
             Some(ContainerStateStatusEnum::CREATED) => ContainerState::Created,
@@ -418,16 +425,7 @@ impl Engine {
         &self,
         name: &str,
     ) -> Result<serde_json::Value, EngineError> {
-        let c = self
-            .docker
-            .inspect_container(name, None::<InspectContainerOptions>)
-            .await
-            .map_err(|e| match status_of(&e) {
-                Some(404) => EngineError::NoSuchContainer {
-                    name: name.to_string(),
-                },
-                _ => EngineError::api("inspecting container", name)(e),
-            })?;
+        let c = self.inspect_raw(name).await?;
         serde_json::to_value(c).map_err(|e| EngineError::Failed {
             action: "inspecting container",
             object: name.to_string(),

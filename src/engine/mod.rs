@@ -13,7 +13,7 @@ pub mod labels;
 mod network;
 mod security;
 
-pub use archive::{FileEntry, tar_of};
+pub use archive::{FileEntry, append_file, tar_of};
 pub use connect::Engine;
 pub use container::{
     ContainerInfo, ContainerSpec, ContainerState, MountSpec, PortSpec, VolumeSpec,

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::NodeImageError;
 use super::binaries::{BinarySet, REQUIRED_BINARIES};
+use crate::engine::append_file;
 
 /// Every file of node-image/ that goes into a build, with its mode.
 pub const NODE_IMAGE_FILES: &[(&str, &[u8], u32)] = &[
@@ -129,26 +130,12 @@ pub const IMAGES_ARCHIVE: &str = "images/images.tar";
 /// The metadata file inside the image.
 pub const IMAGE_METADATA: &str = "files/etc/devk/image.json";
 
-fn append_bytes(
-    builder: &mut tar::Builder<impl Write>,
-    path: &str,
-    data: &[u8],
-    mode: u32,
-) -> std::io::Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(data.len() as u64);
-    header.set_mode(mode);
-    header.set_mtime(0);
-    builder.append_data(&mut header, path, data)
-}
-
 /// The context for the pause stage alone: the Dockerfile and build/.
 pub fn pause_context() -> std::io::Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     for (path, data, mode) in NODE_IMAGE_FILES {
         if *path == "Dockerfile" || path.starts_with("build/") {
-            append_bytes(&mut builder, path, data, *mode)?;
+            append_file(&mut builder, path, data, *mode)?;
         }
     }
     builder.into_inner()
@@ -167,14 +154,14 @@ pub fn write_node_context(
     let io = NodeImageError::io(out);
     let result = (|| -> std::io::Result<()> {
         for (path, data, mode) in NODE_IMAGE_FILES {
-            append_bytes(&mut builder, path, data, *mode)?;
+            append_file(&mut builder, path, data, *mode)?;
         }
         for name in REQUIRED_BINARIES {
             let mut f = std::fs::File::open(binaries.path(name))?;
             builder.append_file(format!("bin/{name}"), &mut f)?;
         }
-        append_bytes(&mut builder, IMAGES_ARCHIVE, images_archive, 0o644)?;
-        append_bytes(&mut builder, IMAGE_METADATA, metadata_json, 0o644)?;
+        append_file(&mut builder, IMAGES_ARCHIVE, images_archive, 0o644)?;
+        append_file(&mut builder, IMAGE_METADATA, metadata_json, 0o644)?;
         builder.into_inner()?.flush()
     })();
     result.map_err(io)

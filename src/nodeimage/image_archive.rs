@@ -9,6 +9,8 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::engine::append_file;
+
 /// The OCI name of the machine architecture.
 pub fn oci_arch() -> &'static str {
     match std::env::consts::ARCH {
@@ -32,20 +34,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn append(
-    builder: &mut tar::Builder<Vec<u8>>,
-    path: &str,
-    data: &[u8],
-    mode: u32,
-) -> std::io::Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(data.len() as u64);
-    header.set_mode(mode);
-    header.set_mtime(0);
-    builder.append_data(&mut header, path, data)
-}
-
 /// A one-layer image holding a single static executable as its entrypoint.
 /// The config carries what containerd checks: architecture, os and the
 /// layer's diff id (the sha256 of the uncompressed layer tar); without them
@@ -56,7 +44,7 @@ pub fn single_binary_image(
     binary: &[u8],
 ) -> std::io::Result<Vec<u8>> {
     let mut layer = tar::Builder::new(Vec::new());
-    append(&mut layer, binary_name, binary, 0o755)?;
+    append_file(&mut layer, binary_name, binary, 0o755)?;
     let layer = layer.into_inner()?;
     let layer_hex = sha256_hex(&layer);
 
@@ -78,9 +66,9 @@ pub fn single_binary_image(
     let manifest = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
 
     let mut out = tar::Builder::new(Vec::new());
-    append(&mut out, "manifest.json", &manifest, 0o644)?;
-    append(&mut out, &format!("{config_hex}.json"), &config, 0o644)?;
-    append(&mut out, &format!("{layer_hex}/layer.tar"), &layer, 0o644)?;
+    append_file(&mut out, "manifest.json", &manifest, 0o644)?;
+    append_file(&mut out, &format!("{config_hex}.json"), &config, 0o644)?;
+    append_file(&mut out, &format!("{layer_hex}/layer.tar"), &layer, 0o644)?;
     out.into_inner()
 }
 
@@ -119,9 +107,9 @@ pub fn merge_archives(archives: &[Vec<u8>]) -> std::io::Result<Vec<u8>> {
     }
     let mut out = tar::Builder::new(Vec::new());
     let manifest = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
-    append(&mut out, "manifest.json", &manifest, 0o644)?;
+    append_file(&mut out, "manifest.json", &manifest, 0o644)?;
     for (path, data) in &files {
-        append(&mut out, path, data, 0o644)?;
+        append_file(&mut out, path, data, 0o644)?;
     }
     out.into_inner()
 }
@@ -197,10 +185,10 @@ mod tests {
         // An archive as newer engines save it, with an OCI index beside the manifest.
         let mut with_index = tar::Builder::new(Vec::new());
         for (path, data) in files_of(&b) {
-            append(&mut with_index, &path, &data, 0o644).unwrap();
+            append_file(&mut with_index, &path, &data, 0o644).unwrap();
         }
-        append(&mut with_index, "index.json", b"{}", 0o644).unwrap();
-        append(&mut with_index, "oci-layout", b"{}", 0o644).unwrap();
+        append_file(&mut with_index, "index.json", b"{}", 0o644).unwrap();
+        append_file(&mut with_index, "oci-layout", b"{}", 0o644).unwrap();
         let b = with_index.into_inner().unwrap();
 
         let merged = merge_archives(&[a.clone(), b]).unwrap();

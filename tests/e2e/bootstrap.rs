@@ -289,24 +289,39 @@ fn restart_every_node(cluster: &TestCluster, nodes: &[String]) {
         "the Deployment's pods running again",
         Duration::from_secs(180),
         || {
+            // The Deployment's status can still show the pods from before the
+            // restart; ask the pods themselves.
             let out = cluster.kubectl(&[
                 "get",
-                "deployment",
-                "web",
+                "pods",
+                "-l",
+                "app=web",
                 "-o",
-                "jsonpath={.status.readyReplicas}",
+                "jsonpath={range .items[*]}{.status.podIP} {.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}",
             ]);
-            String::from_utf8_lossy(&out.stdout).trim() == "3"
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let ready = text
+                .lines()
+                .filter(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    f.len() == 2 && f[1] == "True"
+                })
+                .count();
+            out.status.success() && ready == 3 && pod_ips(cluster).len() == 3
         },
     );
-    // Traffic across nodes again (routes are re-applied by each node at boot).
-    let pods = pod_ips(cluster);
-    let (from, from_node, _) = &pods[0];
-    let target = pods.iter().find(|p| p.1 != *from_node).unwrap_or(&pods[1]);
+    // Traffic across nodes again (routes are re-applied by each node at
+    // boot). Pods may get new addresses as they restart: ask each time.
     wait_until(
         "pod-to-pod traffic after the restart",
-        Duration::from_secs(60),
+        Duration::from_secs(90),
         || {
+            let pods = pod_ips(cluster);
+            if pods.len() < 2 {
+                return false;
+            }
+            let (from, from_node, _) = &pods[0];
+            let target = pods.iter().find(|p| p.1 != *from_node).unwrap_or(&pods[1]);
             cluster
                 .kubectl(&[
                     "exec",

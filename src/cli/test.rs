@@ -514,6 +514,20 @@ impl Observer for LiveView {
     }
 }
 
+/// `--load` and the suite's `loadImages`, into every node of the cluster.
+async fn load_into(
+    engine: &Engine,
+    ui: &Ui,
+    cluster: &str,
+    images: &[String],
+) -> Result<(), RunnerError> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    crate::images::load_images(engine, cluster, images, None, ui).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,18 +621,4 @@ mod tests {
         let err = require_context(Some(&dir.path().join("missing")), "x", "devk-x").unwrap_err();
         assert!(matches!(err, RunnerError::NoSuchCluster { .. }));
     }
-}
-
-/// `--load` and the suite's `loadImages`, into every node of the cluster.
-async fn load_into(
-    engine: &Engine,
-    ui: &Ui,
-    cluster: &str,
-    images: &[String],
-) -> Result<(), RunnerError> {
-    if images.is_empty() {
-        return Ok(());
-    }
-    crate::images::load_images(engine, cluster, images, None, ui).await?;
-    Ok(())
 }

@@ -14,6 +14,9 @@ pub fn config(host: &HostFacts) -> String {
     format!(
         r#"# Written by devk for this node.
 version = 3
+# Without the CRI containerd is useless to the kubelet: fail loudly, so the
+# unit restarts and the journal says why, instead of running without it.
+required_plugins = ["io.containerd.grpc.v1.cri"]
 
 [plugins."io.containerd.cri.v1.images"]
   snapshotter = "overlayfs"
@@ -75,6 +78,7 @@ mod tests {
             restricted: false,
         });
         assert!(c.contains("version = 3"));
+        assert!(c.contains(r#"required_plugins = ["io.containerd.grpc.v1.cri"]"#));
         assert!(c.contains(r#"[plugins."io.containerd.cri.v1.images".pinned_images]"#));
         assert!(c.contains(&format!(r#"sandbox = "{PAUSE_IMAGE}""#)));
         assert!(c.contains(r#"bin_dirs = ["/usr/lib/cni"]"#));

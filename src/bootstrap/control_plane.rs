@@ -135,6 +135,12 @@ pub fn kube_controller_manager(ctx: &NodeContext) -> Flags {
         .set("root-ca-file", CA_CERT)
         .set("service-account-private-key-file", SERVICE_ACCOUNT_KEY)
         .set("use-service-account-credentials", true)
+        // With a credential per controller, start-up makes some hundred
+        // requests (service accounts, tokens) through one client; at the
+        // default 20 requests/s its rate limiter held every controller back
+        // by 4-5 s, and a new node's not-ready taint with them.
+        .set("kube-api-qps", 200)
+        .set("kube-api-burst", 400)
         .set("service-cluster-ip-range", plan.service_subnet)
         .set("cluster-cidr", plan.pod_subnet)
         // devk gives every node its pod range itself (routes are computed

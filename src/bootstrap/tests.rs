@@ -135,6 +135,10 @@ fn a_single_control_plane_does_not_wait_for_its_own_lease() {
     )
     .unwrap();
     assert!(kcm.contains("--leader-elect=false"));
+    // Controllers with their own credentials must not queue behind the
+    // default client rate limit at start-up.
+    assert!(kcm.contains("--kube-api-qps=200"));
+    assert!(kcm.contains("--kube-api-burst=400"));
     let sched = file(&files["dev-control-plane"], &env_path("kube-scheduler")).unwrap();
     assert!(sched.contains("--leader-elect=false"));
 }

@@ -7,7 +7,7 @@
 #   AGNHOST     the agnhost binary built from the same Kubernetes tree as e2e.test
 #   BASE_IMAGE  a Debian image with apt (default devk/base:trixie, made by
 #               node-image/make-base-image.sh)
-#   BUSYBOX     a static busybox 1.36 or newer (default: busybox on PATH)
+#   BUSYBOX     a static busybox 1.38 or newer (default: busybox on PATH)
 # Prints the image names, one per line, last.
 set -euo pipefail
 agnhost="${1:?usage: build-images.sh AGNHOST [BASE_IMAGE]}"
@@ -21,12 +21,13 @@ docker image inspect "$base" >/dev/null 2>&1 ||
 busybox="${BUSYBOX:-$(command -v busybox || true)}"
 { [ -n "$busybox" ] && file -L "$busybox" | grep -q "statically linked"; } ||
   { echo "a static busybox is needed: apt-get install busybox-static, or set BUSYBOX" >&2; exit 1; }
-# Before 1.36 busybox's sh drops environment variables whose names are not
-# shell names (data-1), which four ConfigMap and Secret specs read back.
+# Debian's busybox before 1.38 has a sh that drops environment variables
+# whose names are not shell names (data-1), which four ConfigMap and Secret
+# specs read back.
 bb_version="$("$busybox" 2>&1 | sed -n 's/^BusyBox v\([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
-if [ "$(printf '%s\n' "$bb_version" 1.36 | sort -V | head -1)" != 1.36 ]; then
-  echo "warning: busybox $bb_version is older than 1.36; four env-var specs will fail." >&2
-  echo "  Use Debian trixie's or sid's busybox-static (set BUSYBOX=/path/to/busybox)." >&2
+if [ "$(printf '%s\n' "$bb_version" 1.38 | sort -V | head -1)" != 1.38 ]; then
+  echo "warning: busybox $bb_version is older than 1.38; four env-var specs will fail." >&2
+  echo "  Use Debian sid's busybox-static (set BUSYBOX=/path/to/busybox)." >&2
 fi
 command -v gcc >/dev/null || { echo "gcc is needed for the pause and nnp programs" >&2; exit 1; }
 
@@ -48,7 +49,8 @@ mkdir -p "$ctx/common"
 cp -L "$busybox" "$ctx/common/busybox"
 cp "$agnhost" "$ctx/common/agnhost"
 cp "$here/images/passwd" "$here/images/group" "$ctx/common/"
-gcc -static -O2 -o "$ctx/common/pause" "$here/images/pause.c"
+# The same pause program the node image compiles.
+gcc -static -O2 -o "$ctx/common/pause" "$here/../node-image/build/pause.c"
 gcc -static -O2 -o "$ctx/common/nnp" "$here/images/nnp.c"
 # agnhost's porter serves TLS with these names.
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \

@@ -384,12 +384,7 @@ mod tests {
         ];
         for (case, facts, status, message, fix) in cases {
             let f = check(&facts);
-            assert_eq!(f.status, status, "{case}: {f:?}");
-            assert!(f.message.contains(message), "{case}: {f:?}");
-            assert!(
-                f.fix.as_deref().unwrap_or("").contains(fix),
-                "{case}: {f:?}"
-            );
+            crate::doctor::assert_finding(case, &f, status, message, fix);
             assert_eq!(f.fix.is_some(), status != Status::Ok, "{case}: {f:?}");
         }
     }

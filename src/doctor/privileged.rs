@@ -126,12 +126,7 @@ mod tests {
         ];
         for (facts, status, message, fix) in cases {
             let f = check(&facts);
-            assert_eq!(f.status, status, "{facts:?}: {f:?}");
-            assert!(f.message.contains(message), "{facts:?}: {f:?}");
-            assert!(
-                f.fix.as_deref().unwrap_or("").contains(fix),
-                "{facts:?}: {f:?}"
-            );
+            crate::doctor::assert_finding(&format!("{facts:?}"), &f, status, message, fix);
         }
     }
 }

@@ -68,21 +68,13 @@ pub fn check_disk(facts: &DiskFacts) -> Finding {
     let fix = "free space: `docker system prune` removes stopped containers, unused networks and \
                dangling images (`docker image prune -a` all unused images), or move the engine's \
                data-root to a larger disk";
-    if free < DISK_FAIL {
-        Finding::fail(
-            DISK_NAME,
-            format!("{message}: under 3 GB, node images and containers will not fit"),
-            fix,
-        )
-    } else if free < DISK_WARN {
-        Finding::warn(
-            DISK_NAME,
-            format!("{message}: under 10 GB, a node image and a few clusters may not fit"),
-            fix,
-        )
-    } else {
-        Finding::ok(DISK_NAME, message)
-    }
+    by_threshold(
+        DISK_NAME,
+        message,
+        fix,
+        (free < DISK_FAIL).then_some("under 3 GB, node images and containers will not fit"),
+        (free < DISK_WARN).then_some("under 10 GB, a node image and a few clusters may not fit"),
+    )
 }
 
 pub fn check_memory(facts: &MemoryFacts) -> Finding {
@@ -100,20 +92,28 @@ pub fn check_memory(facts: &MemoryFacts) -> Finding {
     let message = format!("{} {what}", gib(bytes));
     let fix = "close programs (or stop clusters you do not use: `devk delete --name NAME`), or give \
                the machine (or the engine's VM) more memory";
-    if bytes < MEMORY_FAIL {
-        Finding::fail(
-            MEMORY_NAME,
-            format!("{message}: under 2 GiB, even one node will struggle"),
-            fix,
-        )
-    } else if bytes < MEMORY_WARN {
-        Finding::warn(
-            MEMORY_NAME,
-            format!("{message}: under 4 GiB, clusters with several nodes may not fit"),
-            fix,
-        )
-    } else {
-        Finding::ok(MEMORY_NAME, message)
+    by_threshold(
+        MEMORY_NAME,
+        message,
+        fix,
+        (bytes < MEMORY_FAIL).then_some("under 2 GiB, even one node will struggle"),
+        (bytes < MEMORY_WARN).then_some("under 4 GiB, clusters with several nodes may not fit"),
+    )
+}
+
+/// Fail when below the hard floor, warn when below the comfortable one,
+/// else ok; the reason is appended to the message.
+fn by_threshold(
+    name: &'static str,
+    message: String,
+    fix: &str,
+    below_fail: Option<&str>,
+    below_warn: Option<&str>,
+) -> Finding {
+    match (below_fail, below_warn) {
+        (Some(why), _) => Finding::fail(name, format!("{message}: {why}"), fix),
+        (None, Some(why)) => Finding::warn(name, format!("{message}: {why}"), fix),
+        (None, None) => Finding::ok(name, message),
     }
 }
 
@@ -197,12 +197,7 @@ mod tests {
         ];
         for (facts, status, message, fix) in cases {
             let f = check_disk(&facts);
-            assert_eq!(f.status, status, "{facts:?}: {f:?}");
-            assert!(f.message.contains(message), "{facts:?}: {f:?}");
-            assert!(
-                f.fix.as_deref().unwrap_or("").contains(fix),
-                "{facts:?}: {f:?}"
-            );
+            crate::doctor::assert_finding(&format!("{facts:?}"), &f, status, message, fix);
         }
     }
 
@@ -240,12 +235,7 @@ mod tests {
         ];
         for (facts, status, message, fix) in cases {
             let f = check_memory(&facts);
-            assert_eq!(f.status, status, "{facts:?}: {f:?}");
-            assert!(f.message.contains(message), "{facts:?}: {f:?}");
-            assert!(
-                f.fix.as_deref().unwrap_or("").contains(fix),
-                "{facts:?}: {f:?}"
-            );
+            crate::doctor::assert_finding(&format!("{facts:?}"), &f, status, message, fix);
         }
     }
 

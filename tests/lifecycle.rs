@@ -14,17 +14,10 @@ fn inspect(container: &str, format: &str) -> String {
     docker_ok(&["inspect", "--format", format, container])
 }
 
-fn setup(test: &str) -> Option<String> {
-    if !docker_available() {
-        skip(test, "no container engine reachable");
-        return None;
-    }
-    standin_node_image(test)
-}
-
 #[test]
 fn one_node_cluster_is_created_and_deleted_without_a_trace() {
-    let Some(image) = setup("one_node_cluster_is_created_and_deleted_without_a_trace") else {
+    let Some(image) = standin_node_image("one_node_cluster_is_created_and_deleted_without_a_trace")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -116,7 +109,8 @@ fn one_node_cluster_is_created_and_deleted_without_a_trace() {
 
 #[test]
 fn multi_node_cluster_gets_addresses_ports_and_mounts_and_keeps_its_ip_across_restart() {
-    let Some(image) = setup("multi_node_cluster_gets_addresses_ports_and_mounts") else {
+    let Some(image) = standin_node_image("multi_node_cluster_gets_addresses_ports_and_mounts")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -250,7 +244,7 @@ nodes:
 
 #[test]
 fn an_interrupted_create_leaves_nothing() {
-    let Some(image) = setup("an_interrupted_create_leaves_nothing") else {
+    let Some(image) = standin_node_image("an_interrupted_create_leaves_nothing") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -303,7 +297,7 @@ fn an_interrupted_create_leaves_nothing() {
 
 #[test]
 fn a_taken_name_fails_before_touching_anything() {
-    let Some(image) = setup("a_taken_name_fails_before_touching_anything") else {
+    let Some(image) = standin_node_image("a_taken_name_fails_before_touching_anything") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -403,7 +397,9 @@ fn an_unreachable_engine_is_one_clear_line() {
 #[test]
 fn privileged_nodes_where_the_engine_refuses_them_fail_cleanly() {
     let test = "privileged_nodes_where_the_engine_refuses_them_fail_cleanly";
-    let Some(image) = setup(test) else { return };
+    let Some(image) = standin_node_image(test) else {
+        return;
+    };
     // Only meaningful where the engine cannot start privileged containers.
     let probe = docker(&[
         "run",

@@ -20,9 +20,6 @@ fn run_in_image(image: &str, cmd: &[&str]) -> String {
 #[test]
 fn the_stand_in_image_has_every_binary_unit_label_and_the_metadata() {
     let test = "the_stand_in_image_has_every_binary_unit_label_and_the_metadata";
-    if !docker_available() {
-        return skip(test, "no container engine reachable");
-    }
     let Some(image) = standin_node_image(test) else {
         return;
     };
@@ -140,9 +137,6 @@ fn with_node(test: &str, name: &str, image: &str, check: impl FnOnce(&str)) {
 #[test]
 fn the_pause_image_is_imported_at_boot_and_runs() {
     let test = "the_pause_image_is_imported_at_boot_and_runs";
-    if !docker_available() {
-        return skip(test, "no container engine reachable");
-    }
     let Some(image) = standin_node_image(test) else {
         return;
     };
@@ -173,9 +167,6 @@ fn the_pause_image_is_imported_at_boot_and_runs() {
 #[test]
 fn preloaded_images_are_in_the_node_at_boot() {
     let test = "preloaded_images_are_in_the_node_at_boot";
-    if !docker_available() {
-        return skip(test, "no container engine reachable");
-    }
     if standin_node_image(test).is_none() {
         return;
     }
@@ -368,9 +359,6 @@ fn build_from(mirror: &Mirror, cache: &Path, image: &str) -> std::process::Outpu
 #[test]
 fn the_release_path_verifies_downloads_and_reuses_them() {
     let test = "the_release_path_verifies_downloads_and_reuses_them";
-    if !docker_available() {
-        return skip(test, "no container engine reachable");
-    }
     if standin_node_image(test).is_none() {
         return;
     }

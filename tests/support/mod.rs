@@ -114,6 +114,10 @@ pub fn text(out: &Output) -> String {
 /// when the base image is absent.
 pub fn standin_node_image(test: &str) -> Option<String> {
     const IMAGE: &str = "devk/node:standin-test";
+    if !docker_available() {
+        skip(test, "no container engine reachable");
+        return None;
+    }
     if !image_exists(BASE_IMAGE) {
         skip(
             test,
